@@ -1,0 +1,49 @@
+"""metareview: systematic reviews with meta-analysis, validated against R metafor.
+
+Public names are loaded on first use, so ``import metareview`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_LAZY: dict[str, str] = {
+    "escalc": "metareview.effects.escalc",
+    "rma": "metareview.stats.rma",
+    "meta_analysis": "metareview.stats.rma",
+    "rma_batch": "metareview.stats.batch",
+    "rma_mh": "metareview.stats.mh",
+    "rma_peto": "metareview.stats.mh",
+    "RMAResult": "metareview.stats.results",
+    "Prediction": "metareview.stats.results",
+    "FitStats": "metareview.stats.results",
+    "MHResult": "metareview.stats.mh",
+    "TAU2": "metareview.stats.tau2",
+    "MetareviewError": "metareview._validate",
+    "InputError": "metareview._validate",
+    "InputTypeError": "metareview._validate",
+    "ConvergenceWarning": "metareview._validate",
+    "MissingDataWarning": "metareview._validate",
+    "ModelWarning": "metareview._validate",
+}
+_SUBMODULES = ("datasets",)
+
+__all__ = [*sorted(_LAZY), *_SUBMODULES, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'metareview' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

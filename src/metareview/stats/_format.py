@@ -1,0 +1,159 @@
+"""Text and HTML renderings of results, in metafor's layout."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .results import RMAResult
+
+RATIO_MEASURES = frozenset({"OR", "RR", "PETO", "ROM", "IRR", "MPOR", "MPRR"})
+
+
+def fmt_p(p: float, digits: int = 4) -> str:
+    """Format a p-value as metafor does: ``< .0001`` below the printed precision."""
+    if not np.isfinite(p):
+        return "NA"
+    floor = 10.0**-digits
+    if p < floor:
+        return f"<.{'0' * (digits - 1)}1"
+    return f"{p:.{digits}f}"
+
+
+def _stars(p: float) -> str:
+    for cut, mark in ((0.001, "***"), (0.01, "**"), (0.05, "*"), (0.1, ".")):
+        if p < cut:
+            return mark
+    return ""
+
+
+def _title(res: RMAResult) -> str:
+    if res.method in ("EE", "FE") and not res.tau2_fix:
+        kind = "Equal-Effects" if res.method == "EE" else "Fixed-Effects"
+        return f"{kind} Model (k = {res.k})"
+    est = "fixed" if res.tau2_fix else res.method
+    return f"Random-Effects Model (k = {res.k}; tau^2 estimator: {est})"
+
+
+def _heterogeneity(res: RMAResult) -> list[str]:
+    lines = []
+    fixed_only = res.method in ("EE", "FE") and not res.tau2_fix
+    if not fixed_only:
+        se = "" if not np.isfinite(res.se_tau2) else f" (SE = {res.se_tau2:.4f})"
+        tau2 = "not estimable" if not np.isfinite(res.tau2) else f"{res.tau2:.4f}{se}"
+        tau = "not estimable" if not np.isfinite(res.tau2) else f"{res.tau:.4f}"
+        lines += [
+            f"tau^2 (estimated amount of total heterogeneity): {tau2}",
+            f"tau (square root of estimated tau^2 value):      {tau}",
+        ]
+    lines += [
+        f"I^2 (total heterogeneity / total variability):   {_pct(res.I2)}",
+        f"H^2 (total variability / sampling variability):  {_num(res.H2, 2)}",
+        "",
+        "Test for Heterogeneity:",
+        f"Q(df = {res.k - res.p}) = {res.QE:.4f}, p-val {_pv(res.QEp)}",
+    ]
+    return lines
+
+
+def _pct(x: float) -> str:
+    return "NA" if not np.isfinite(x) else f"{x:.2f}%"
+
+
+def _num(x: float, digits: int) -> str:
+    return "NA" if not np.isfinite(x) else f"{x:.{digits}f}"
+
+
+def _pv(p: float) -> str:
+    s = fmt_p(p)
+    return s.replace("<", "< ") if s.startswith("<") else f"= {s}"
+
+
+def _table(res: RMAResult) -> list[str]:
+    stat = "tval" if res.dfs is not None else "zval"
+    head = ["estimate", "se", stat]
+    if res.dfs is not None:
+        head.append("df")
+    head += ["pval", "ci.lb", "ci.ub", ""]
+    rows = []
+    for j, name in enumerate(res.coef_names):
+        cells = [f"{res.beta[j]:.4f}", f"{res.se[j]:.4f}", f"{res.zval[j]:.4f}"]
+        if res.dfs is not None:
+            cells.append(f"{res.dfs:g}")
+        cells += [
+            fmt_p(float(res.pval[j])),
+            f"{res.ci_lb[j]:.4f}",
+            f"{res.ci_ub[j]:.4f}",
+        ]
+        cells.append(_stars(float(res.pval[j])))
+        rows.append((name if res.p > 1 else "", cells))
+    widths = [max(len(h), *(len(r[1][i]) for r in rows)) for i, h in enumerate(head)]
+    lab = max(len(r[0]) for r in rows)
+    pad = " " * lab + (" " if lab else "")
+    out = [
+        pad + "  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True)).rstrip()
+    ]
+    for name, cells in rows:
+        line = (name.ljust(lab) + " " if lab else "") + "  ".join(
+            c.rjust(w) for c, w in zip(cells, widths, strict=True)
+        )
+        out.append(line.rstrip())
+    return out
+
+
+def _fitstats(res: RMAResult) -> list[str]:
+    fs = res.fit_stats
+    head = ["logLik", "deviance", "AIC", "BIC", "AICc"]
+    vals = [fs.ll, fs.deviance, fs.AIC, fs.BIC, fs.AICc]
+    cells = [f"{v:.4f}" for v in vals]
+    widths = [max(len(h), len(c)) for h, c in zip(head, cells, strict=True)]
+    return [
+        "  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True)),
+        "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)),
+    ]
+
+
+def format_rma(res: RMAResult, *, fit_stats: bool = False) -> str:
+    """Return the metafor-style summary of a fitted model."""
+    lines = ["", _title(res), ""]
+    if fit_stats:
+        lines += [*_fitstats(res), ""]
+    lines += [*_heterogeneity(res), "", "Model Results:", "", *_table(res)]
+    if res.measure in RATIO_MEASURES and res.p == 1:
+        ex = np.exp([res.beta[0], res.ci_lb[0], res.ci_ub[0]])
+        lines += [
+            "",
+            f"{res.measure} (exponentiated): {ex[0]:.4f} [{ex[1]:.4f}, {ex[2]:.4f}]",
+        ]
+    lines += [
+        "",
+        "---",
+        "Signif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1",
+    ]
+    lines += [f"Note: {n}" for n in res.notes]
+    return "\n".join(lines) + "\n"
+
+
+def html_rma(res: RMAResult) -> str:
+    """Return an HTML rendering for notebooks."""
+    stat = "tval" if res.dfs is not None else "zval"
+    head = "".join(
+        f"<th>{h}</th>" for h in ("", "estimate", "se", stat, "pval", "ci.lb", "ci.ub")
+    )
+    body = "".join(
+        "<tr>"
+        + f"<td>{html.escape(name)}</td>"
+        + "".join(f"<td>{x:.4f}</td>" for x in (res.beta[j], res.se[j], res.zval[j]))
+        + f"<td>{fmt_p(float(res.pval[j]))}</td>"
+        + f"<td>{res.ci_lb[j]:.4f}</td><td>{res.ci_ub[j]:.4f}</td></tr>"
+        for j, name in enumerate(res.coef_names)
+    )
+    het = "<br>".join(html.escape(line) for line in _heterogeneity(res) if line)
+    notes = "".join(f"<p><em>Note: {html.escape(n)}</em></p>" for n in res.notes)
+    return (
+        f"<div><strong>{html.escape(_title(res))}</strong><p>{het}</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{notes}</div>"
+    )

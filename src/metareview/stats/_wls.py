@@ -1,0 +1,109 @@
+"""Weighted least squares over a batch of meta-analyses, linear in k.
+
+Every array carries a leading batch axis ``m``: effect sizes ``y`` and weights
+``w`` are ``(m, k)``, the design ``X`` is ``(m, k, p)``. Padding studies have
+weight 0. Nothing here forms a k x k matrix: traces of the projection
+``P = W - W X (X'WX)^{-1} X'W`` are written through p x p matrices only, e.g.
+``tr(P) = sum(w) - tr(M^{-1} X'W^2X)`` with ``M = X'WX``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+def gram(X: FloatArray, c: FloatArray) -> FloatArray:
+    """Return ``X' diag(c) X`` for each analysis, shape ``(m, p, p)``."""
+    if X.shape[2] == 1:
+        return np.einsum("mk,mk->m", c, X[:, :, 0] * X[:, :, 0])[:, None, None]
+    return np.einsum("mk,mki,mkj->mij", c, X, X)
+
+
+def cross(X: FloatArray, c: FloatArray) -> FloatArray:
+    """Return ``X' c`` for each analysis, shape ``(m, p)``."""
+    return np.einsum("mk,mki->mi", c, X)
+
+
+def solve(M: FloatArray, b: FloatArray) -> Any:
+    """Solve ``M x = b`` for each analysis; ``b`` is ``(m, p)`` or ``(m, p, q)``."""
+    out: NDArray[np.floating[Any]]
+    if M.shape[1] == 1:
+        return b / (M[:, :, 0] if b.ndim == 2 else M)
+    if b.ndim == 2:
+        out = np.linalg.solve(M, b[:, :, None])[:, :, 0]
+    else:
+        out = np.linalg.solve(M, b)
+    return out
+
+
+def trace_solve(M: FloatArray, S: FloatArray) -> FloatArray:
+    """Return ``tr(M^{-1} S)`` for each analysis."""
+    if M.shape[1] == 1:
+        return S[:, 0, 0] / M[:, 0, 0]
+    return np.trace(np.linalg.solve(M, S), axis1=1, axis2=2)
+
+
+def trace_solve_sq(M: FloatArray, S: FloatArray) -> FloatArray:
+    """Return ``tr((M^{-1} S)^2)`` for each analysis."""
+    if M.shape[1] == 1:
+        return (S[:, 0, 0] / M[:, 0, 0]) ** 2
+    T = np.linalg.solve(M, S)
+    return np.einsum("mij,mji->m", T, T)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Fit:
+    """A weighted least-squares fit of ``y`` on ``X`` with weights ``w``."""
+
+    w: FloatArray  # (m, k), 0 for padding
+    M: FloatArray  # (m, p, p) = X'WX
+    beta: FloatArray  # (m, p)
+    resid: FloatArray  # (m, k)
+
+    @property
+    def rss(self) -> FloatArray:
+        """Weighted residual sum of squares ``sum w r^2`` (Cochran's Q for w=1/v)."""
+        return np.einsum("mk,mk->m", self.w, self.resid * self.resid)
+
+
+def wls(y: FloatArray, X: FloatArray, w: FloatArray) -> Fit:
+    """Fit ``y = X beta`` by weighted least squares for each analysis."""
+    M = gram(X, w)
+    beta = solve(M, cross(X, w * y))
+    if X.shape[2] == 1:
+        resid = y - X[:, :, 0] * beta
+    else:
+        resid = y - np.einsum("mki,mi->mk", X, beta)
+    return Fit(w=w, M=M, beta=beta, resid=resid)
+
+
+def trace_p(fit: Fit, X: FloatArray) -> FloatArray:
+    """Return ``tr(P)`` for ``P = W - W X M^{-1} X'W``."""
+    return fit.w.sum(axis=1) - trace_solve(fit.M, gram(X, fit.w * fit.w))
+
+
+def trace_pd(fit: Fit, X: FloatArray, d: FloatArray) -> FloatArray:
+    """Return ``tr(P D)`` for a diagonal ``D = diag(d)``."""
+    w = fit.w
+    return np.einsum("mk,mk->m", w, d) - trace_solve(fit.M, gram(X, w * w * d))
+
+
+def trace_pdpd(fit: Fit, X: FloatArray, d: FloatArray) -> FloatArray:
+    """Return ``tr(P D P D)`` for a diagonal ``D = diag(d)``.
+
+    With ``a = w``: ``sum (a d)^2 - 2 tr(M^{-1} X' diag(a^3 d^2) X)
+    + tr((M^{-1} X' diag(a^2 d) X)^2)``.
+    """
+    w = fit.w
+    wd = w * d
+    return (
+        np.einsum("mk,mk->m", wd, wd)
+        - 2.0 * trace_solve(fit.M, gram(X, w * wd * wd))
+        + trace_solve_sq(fit.M, gram(X, w * wd))
+    )

@@ -1,0 +1,213 @@
+"""Result objects of the pooled models. Formatting lives in ``_format.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._validate import choice, fraction
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .tau2 import Options
+
+FloatArray = NDArray[np.float64]
+Transform = Callable[[FloatArray], FloatArray]
+
+PI_TYPES = ("default", "higgins")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class FitStats:
+    """Log-likelihood and information criteria, as metafor's ``fitstats``."""
+
+    ll: float
+    deviance: float
+    AIC: float
+    BIC: float
+    AICc: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class Prediction:
+    """Predicted (pooled) effect with its confidence and prediction intervals.
+
+    Fields follow metafor's ``predict.rma``; with ``transf`` every field but
+    ``se`` is on the transformed scale.
+    """
+
+    pred: FloatArray
+    se: FloatArray
+    ci_lb: FloatArray
+    ci_ub: FloatArray
+    pi_lb: FloatArray
+    pi_ub: FloatArray
+    level: float
+    pi_type: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the prediction as a DataFrame, one row per prediction."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "pred": self.pred,
+                "se": self.se,
+                "ci_lb": self.ci_lb,
+                "ci_ub": self.ci_ub,
+                "pi_lb": self.pi_lb,
+                "pi_ub": self.pi_ub,
+            }
+        )
+
+    def __str__(self) -> str:
+        return self.to_frame().to_string(index=False, float_format=lambda x: f"{x:.4f}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class RMAResult:
+    """A fitted fixed- or random-effects model. Fields follow metafor's ``rma.uni``.
+
+    Coefficient fields (``beta`` ... ``ci_ub``) have one entry per coefficient
+    (``p``); for a model without moderators that is the pooled effect. With
+    ``test="t"`` or ``"knha"``, ``zval`` holds the t statistic and ``dfs`` its
+    degrees of freedom.
+    """
+
+    beta: FloatArray
+    se: FloatArray
+    zval: FloatArray
+    pval: FloatArray
+    ci_lb: FloatArray
+    ci_ub: FloatArray
+    vb: FloatArray
+    tau2: float
+    se_tau2: float
+    k: int
+    p: int
+    QE: float
+    QEp: float
+    QM: float
+    QMdf: float
+    QMp: float
+    I2: float
+    H2: float
+    vt: float
+    s2w: float
+    dfs: float | None
+    method: str
+    test: str
+    level: float
+    converged: bool
+    iterations: int
+    tau2_fix: bool
+    weights: FloatArray
+    yi: FloatArray
+    vi: FloatArray
+    X: FloatArray
+    slab: tuple[str, ...]
+    coef_names: tuple[str, ...]
+    measure: str
+    ll_ml: float
+    ll_reml: float
+    user_weights: FloatArray | None
+    control: Options
+    notes: tuple[str, ...] = ()
+
+    @property
+    def tau(self) -> float:
+        """Estimated between-study standard deviation ``sqrt(tau2)``."""
+        return float(np.sqrt(self.tau2))
+
+    @property
+    def fit_stats(self) -> FitStats:
+        """Log-likelihood, deviance, AIC, BIC and AICc (ML or REML as fitted)."""
+        from .inference import fit_stats
+
+        return fit_stats(self)
+
+    def predict(
+        self,
+        *,
+        level: float | None = None,
+        pi: str = "default",
+        transf: Transform | None = None,
+    ) -> Prediction:
+        """Pooled effect with confidence and prediction intervals.
+
+        Parameters
+        ----------
+        level : float, optional
+            Coverage of the intervals; the model's ``level`` by default.
+        pi : {"default", "higgins"}
+            ``"default"`` gives metafor's interval ``β̂ ± c·sqrt(se² + τ²)`` with
+            ``c`` the normal quantile (test ``"z"``) or the t quantile with
+            ``k - p`` df (``"t"``, ``"knha"``). ``"higgins"`` uses the t
+            quantile with ``k - 2`` df (Higgins et al. 2009, eq. 12; Cochrane
+            Handbook 10.10.4.3).
+        transf : callable, optional
+            Applied to the prediction and the limits, e.g. ``numpy.exp`` for
+            ratio measures.
+
+        """
+        from .inference import predict
+
+        lvl = self.level if level is None else fraction("level", level)
+        return predict(self, lvl, choice("pi", pi, PI_TYPES), transf)
+
+    def confint(self, *, level: float | None = None) -> pd.DataFrame:
+        """Q-profile confidence intervals for τ², τ, I² and H² (Viechtbauer 2007).
+
+        Returns a DataFrame indexed ``tau2 tau I2 H2`` with columns
+        ``estimate ci_lb ci_ub``.
+        """
+        from .inference import confint
+
+        lvl = self.level if level is None else fraction("level", level)
+        return confint(self, lvl)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per coefficient with the model-level fields alongside."""
+        import pandas as pd
+
+        rows: dict[str, Any] = {
+            "term": list(self.coef_names),
+            "estimate": self.beta,
+            "se": self.se,
+            "zval": self.zval,
+            "pval": self.pval,
+            "ci_lb": self.ci_lb,
+            "ci_ub": self.ci_ub,
+        }
+        for name in ("k", "tau2", "se_tau2", "I2", "H2", "QE", "QEp"):
+            rows[name] = getattr(self, name)
+        rows.update(method=self.method, test=self.test, level=self.level)
+        rows["converged"] = self.converged
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        """Return the metafor-style text block with fit statistics."""
+        from ._format import format_rma
+
+        return format_rma(self, fit_stats=True)
+
+    def __str__(self) -> str:
+        from ._format import format_rma
+
+        return format_rma(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"<RMAResult method={self.method!r} k={self.k} "
+            f"estimate={self.beta[0]:.4g} tau2={self.tau2:.4g}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from ._format import html_rma
+
+        return html_rma(self)

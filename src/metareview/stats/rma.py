@@ -1,0 +1,257 @@
+"""``rma()``: fixed-, equal- and random-effects models (metafor's ``rma.uni``)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._validate import (
+    InputError,
+    ModelWarning,
+    check_nonnegative,
+    choice,
+    column,
+    control_options,
+    fraction,
+    positive_float,
+    readonly,
+    same_length,
+    warn_dropped,
+)
+from ._core import fit_models
+from .inference import TESTS
+from .results import RMAResult
+from .tau2 import TAU2, Options, Problem
+
+FloatArray = NDArray[np.float64]
+
+METHODS = tuple(TAU2)
+CONTROL_DEFAULTS: dict[str, Any] = {
+    "tau2_init": None,
+    "tol": 1e-10,
+    "maxiter": 100,
+    "stepadj": 1.0,
+}
+
+
+def rma(
+    yi: Any,
+    vi: Any = None,
+    *,
+    sei: Any = None,
+    data: Any = None,
+    slab: Any = None,
+    method: str = "REML",
+    test: str = "z",
+    level: float = 0.95,
+    tau2: float | None = None,
+    weights: Any = None,
+    control: Mapping[str, object] | None = None,
+) -> RMAResult:
+    r"""Fit a fixed-, equal- or random-effects meta-analytic model.
+
+    Parameters
+    ----------
+    yi : array-like, str or DataFrame
+        Observed effect sizes, or the name of a column of ``data``, or the frame
+        returned by :func:`escalc` (its ``yi``, ``vi`` and ``slab`` columns are used).
+    vi, sei : array-like or str, optional
+        Sampling variances, or standard errors (``vi = sei²``). One is needed
+        unless ``yi`` is an escalc frame.
+    data : DataFrame, optional
+        Frame in which column names are looked up.
+    slab : array-like or str, optional
+        Study labels.
+    method : str
+        τ² estimator: ``"EE"``, ``"FE"`` (no τ²), ``"DL"``, ``"HE"``, ``"HS"``,
+        ``"HSk"``, ``"SJ"``, ``"ML"``, ``"REML"`` (default), ``"EB"``, ``"PM"``
+        or ``"GENQ"`` (generalised Q with ``weights``).
+    test : {"z", "t", "knha"}
+        Normal (``"z"``), t with ``k - p`` df (``"t"``) or the Hartung-Knapp-
+        Sidik-Jonkman adjustment (``"knha"``).
+    level : float
+        Confidence level, a fraction (0.95).
+    tau2 : float, optional
+        Fix τ² at this value instead of estimating it.
+    weights : array-like or str, optional
+        Weights for the estimation of the coefficients in place of the inverse
+        variances (the variance of the estimate is then the sandwich form).
+    control : dict, optional
+        ``tau2_init``, ``tol`` (default 1e-10), ``maxiter`` (100), ``stepadj`` (1)
+        for the iterative estimators.
+
+    Returns
+    -------
+    RMAResult
+
+    Notes
+    -----
+    The model is :math:`y_i = \mu + u_i + e_i` with :math:`u_i \sim N(0, \tau^2)`
+    and :math:`e_i \sim N(0, v_i)`; :math:`\hat\mu = \sum w_i y_i / \sum w_i` with
+    :math:`w_i = 1/(v_i + \hat\tau^2)` (Viechtbauer 2010, eq. 6-8). The
+    heterogeneity statistics follow Higgins & Thompson (2002):
+    :math:`I^2 = 100\,\hat\tau^2 / (\hat\tau^2 + \tilde v)` with the typical
+    within-study variance :math:`\tilde v = (k-1)\sum w / ((\sum w)^2 - \sum w^2)`.
+
+    References
+    ----------
+    Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package.
+    J Stat Softw 36(3):1-48. doi:10.18637/jss.v036.i03
+
+    Examples
+    --------
+    >>> import metareview as mr
+    >>> bcg = mr.datasets.load("bcg")
+    >>> es = mr.escalc("RR", ai="tpos", bi="tneg", ci="cpos", di="cneg", data=bcg,
+    ...                slab="study")
+    >>> res = mr.rma(es, method="REML")
+    >>> round(res.beta[0], 4), round(res.tau2, 4)
+    (-0.7145, 0.3132)
+
+    """
+    method = choice("method", method, METHODS)
+    test = choice("test", test, TESTS)
+    level = fraction("level", level)
+    opts = Options(**control_options(control, CONTROL_DEFAULTS))
+    measure = "GEN"
+    if hasattr(yi, "columns") and data is None:
+        data = yi
+        measure = str(data.attrs.get("measure", "GEN"))
+        yi = "yi"
+        if vi is None and sei is None:
+            vi = "vi"
+        if slab is None and "slab" in data.columns:
+            slab = "slab"
+    y = column("yi", yi, data)
+    v = _variances(vi, sei, data)
+    arrays = {"yi": y, "vi": v}
+    w_user = None if weights is None else column("weights", weights, data)
+    if w_user is not None:
+        arrays["weights"] = w_user
+    n = same_length(arrays)
+    labels = _labels(slab, data, n)
+
+    keep = np.all([np.isfinite(a) for a in arrays.values()], axis=0)
+    if not keep.all():
+        what = "/".join(name for name, a in arrays.items() if not np.isfinite(a).all())
+        warn_dropped(what, np.flatnonzero(~keep), labels)
+        y, v = y[keep], v[keep]
+        w_user = None if w_user is None else w_user[keep]
+        labels = [lab for lab, kept in zip(labels, keep, strict=True) if kept]
+    k = y.shape[0]
+    if k == 0:
+        raise InputError("no studies left to analyse (k = 0)")
+    check_nonnegative("vi", v, strict=True)
+    if w_user is not None:
+        check_nonnegative("weights", w_user, strict=True)
+    if method == "GENQ" and w_user is None:
+        raise InputError(
+            "method='GENQ' needs weights= (the weights of the generalised Q)"
+        )
+    tau2_fixed = None if tau2 is None else positive_float("tau2", tau2, allow_zero=True)
+
+    notes: list[str] = []
+    if k == 1:
+        notes.append("k = 1: tau2 is not estimable; the estimate is the study's own")
+        if test != "z":
+            notes.append(f"k = 1: test={test!r} needs k > 1, so test='z' was used")
+            test = "z"
+        warnings.warn(
+            "only one study (k = 1): tau2 is not estimable and the pooled estimate is "
+            "that study's own result",
+            ModelWarning,
+            stacklevel=2,
+        )
+    X = np.ones((k, 1))
+    prob = Problem(
+        y=y[None, :],
+        v=v[None, :],
+        X=X[None, :, :],
+        mask=np.ones((1, k)),
+        weights=None if w_user is None else w_user[None, :],
+    )
+    fit = fit_models(
+        prob,
+        method=method,
+        test=test,
+        level=level,
+        opts=opts,
+        tau2=None if tau2_fixed is None else np.array([tau2_fixed]),
+        weights=prob.weights,
+    )
+    tau2_value = float(fit.tau2[0]) if k > 1 or tau2_fixed is not None else float("nan")
+    return RMAResult(
+        beta=readonly(fit.beta[0]),
+        se=readonly(fit.se[0]),
+        zval=readonly(fit.zval[0]),
+        pval=readonly(fit.pval[0]),
+        ci_lb=readonly(fit.ci_lb[0]),
+        ci_ub=readonly(fit.ci_ub[0]),
+        vb=readonly(fit.vb[0]),
+        tau2=tau2_value,
+        se_tau2=float(fit.se_tau2[0]),
+        k=k,
+        p=1,
+        QE=float(fit.QE[0]),
+        QEp=float(fit.QEp[0]),
+        QM=float(fit.QM[0]),
+        QMdf=float(fit.QMdf[0]),
+        QMp=float(fit.QMp[0]),
+        I2=float(fit.I2[0]) if k > 1 else float("nan"),
+        H2=float(fit.H2[0]) if k > 1 else float("nan"),
+        vt=float(fit.vt[0]),
+        s2w=float(fit.s2w[0]),
+        dfs=None if fit.dfs is None else float(fit.dfs[0]),
+        method=method,
+        test=test,
+        level=level,
+        converged=bool(fit.converged[0]),
+        iterations=int(fit.iterations[0]),
+        tau2_fix=tau2_fixed is not None,
+        weights=readonly(fit.weights[0]),
+        yi=readonly(y),
+        vi=readonly(v),
+        X=readonly(X),
+        slab=tuple(labels),
+        coef_names=("intrcpt",),
+        measure=measure,
+        ll_ml=float(fit.ll_ml[0]),
+        ll_reml=float(fit.ll_reml[0]),
+        user_weights=None if w_user is None else readonly(w_user),
+        control=opts,
+        notes=tuple(notes),
+    )
+
+
+meta_analysis = rma
+
+
+def _variances(vi: Any, sei: Any, data: Any) -> FloatArray:
+    if vi is not None and sei is not None:
+        raise InputError("give either vi= or sei=, not both")
+    if vi is not None:
+        return column("vi", vi, data)
+    if sei is not None:
+        se = column("sei", sei, data)
+        check_nonnegative("sei", se[np.isfinite(se)], strict=True)
+        return se * se
+    raise InputError("rma() needs the sampling variances: give vi= or sei=")
+
+
+def _labels(slab: Any, data: Any, n: int) -> list[str]:
+    if slab is None:
+        return [f"Study {i + 1}" for i in range(n)]
+    if isinstance(slab, str) and data is not None:
+        if slab not in data.columns:
+            raise InputError(f"slab={slab!r} is not a column of data")
+        slab = data[slab]
+    labels = [
+        str(s) for s in (slab.tolist() if hasattr(slab, "tolist") else list(slab))
+    ]
+    if len(labels) != n:
+        raise InputError(f"slab has {len(labels)} labels for {n} studies")
+    return labels

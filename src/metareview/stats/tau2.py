@@ -1,0 +1,349 @@
+"""Estimators of the between-study variance τ², one function each, over a batch.
+
+Each estimator takes a :class:`Problem` (``m`` meta-analyses, padded to a common
+``k``) and :class:`Options` and returns a :class:`Tau2Fit` with τ² and its
+standard error for every analysis. ``TAU2`` maps metafor's method codes to them.
+
+References
+----------
+DerSimonian R, Laird N (1986). Meta-analysis in clinical trials. Control Clin
+Trials 7:177-188. doi:10.1016/0197-2456(86)90046-2
+DerSimonian R, Kacker R (2007). Random-effects model for meta-analysis of
+clinical trials: an update. Contemp Clin Trials 28:105-114.
+doi:10.1016/j.cct.2006.04.004
+Hedges LV (1983). A random effects model for effect sizes. Psychol Bull
+93:388-395. doi:10.1037/0033-2909.93.2.388
+Hunter JE, Schmidt FL (2004). Methods of Meta-Analysis, 2nd ed. Sage.
+Sidik K, Jonkman JN (2005). Simple heterogeneity variance estimation for
+meta-analysis. J R Stat Soc C 54:367-384. doi:10.1111/j.1467-9876.2005.00489.x
+Paule RC, Mandel J (1982). Consensus values and weighting factors. J Res Natl
+Bur Stand 87:377-385. doi:10.6028/jres.087.022
+Morris CN (1983). Parametric empirical Bayes inference. J Am Stat Assoc
+78:47-55. doi:10.1080/01621459.1983.10477920
+Viechtbauer W (2005). Bias and efficiency of meta-analytic variance estimators
+in the random-effects model. J Educ Behav Stat 30:261-293.
+doi:10.3102/10769986030003261
+Biggerstaff BJ, Tweedie RL (1997). Incorporating variability in estimates of
+heterogeneity in the random effects model in meta-analysis. Stat Med
+16:753-768. doi:10.1002/(SICI)1097-0258(19970415)16:7<753::AID-SIM494>3.0.CO;2-G
+
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._validate import ConvergenceWarning
+from . import _wls
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Problem:
+    """A batch of ``m`` meta-analyses padded to ``k`` studies.
+
+    Padding entries have ``mask == 0``, ``y == 0``, ``v == 1`` and ``X == 0``.
+    """
+
+    y: FloatArray  # (m, k)
+    v: FloatArray  # (m, k)
+    X: FloatArray  # (m, k, p)
+    mask: FloatArray  # (m, k), 1.0 for a study, 0.0 for padding
+    weights: FloatArray | None = None  # (m, k) user weights (GENQ), 0 for padding
+
+    @property
+    def k(self) -> FloatArray:
+        """Number of studies in each analysis."""
+        return self.mask.sum(axis=1)
+
+    @property
+    def p(self) -> int:
+        """Number of model coefficients."""
+        return int(self.X.shape[2])
+
+    def fit(self, tau2: FloatArray) -> _wls.Fit:
+        """Weighted least squares with weights ``1 / (v + τ²)``."""
+        return _wls.wls(self.y, self.X, self.mask / (self.v + tau2[:, None]))
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Settings of the iterative estimators (metafor's ``control``)."""
+
+    tau2_init: float | None = None
+    tol: float = 1e-10
+    maxiter: int = 100
+    stepadj: float = 1.0
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Tau2Fit:
+    """τ² for each analysis, with its standard error and convergence."""
+
+    tau2: FloatArray
+    se_tau2: FloatArray
+    converged: NDArray[np.bool_]
+    iterations: NDArray[np.int_]
+
+
+def _closed(prob: Problem, tau2: FloatArray, se: FloatArray) -> Tau2Fit:
+    tau2 = np.where(np.isfinite(tau2), np.maximum(tau2, 0.0), np.nan)
+    m = tau2.shape[0]
+    return Tau2Fit(tau2, se, np.ones(m, bool), np.zeros(m, np.int_))
+
+
+def _var_quadratic(fit: _wls.Fit, X: FloatArray, sigma: FloatArray) -> FloatArray:
+    """Variance of ``y'P y`` when ``y ~ N(X b, diag(sigma))``: ``2 tr(PΣPΣ)``."""
+    return 2.0 * _wls.trace_pdpd(fit, X, sigma)
+
+
+def _genq(prob: Problem, a: FloatArray) -> Tau2Fit:
+    r"""Generalised Q (method of moments) with weights ``a``.
+
+    .. math:: \hat\tau^2 = \frac{Q_a - \mathrm{tr}(P_a V)}{\mathrm{tr}(P_a)},
+       \quad Q_a = y' P_a y
+
+    (DerSimonian & Kacker 2007, eq. 6). ``a = 1`` gives Hedges (HE), ``a = 1/v``
+    DerSimonian-Laird (DL). The standard error follows from
+    ``Var(Q_a) = 2 tr(P_a Σ P_a Σ)``, ``Σ = V + τ² I`` (Biggerstaff & Tweedie 1997).
+    """
+    fit = _wls.wls(prob.y, prob.X, a)
+    trp = _wls.trace_p(fit, prob.X)
+    raw = (fit.rss - _wls.trace_pd(fit, prob.X, prob.v)) / trp
+    tau2 = np.maximum(raw, 0.0)
+    sigma = prob.v + tau2[:, None]
+    se = np.sqrt(_var_quadratic(fit, prob.X, sigma)) / trp
+    return _closed(prob, tau2, se)
+
+
+def dl(prob: Problem, opts: Options) -> Tau2Fit:
+    """DerSimonian-Laird: moment estimator from Cochran's Q (weights ``1/v``)."""
+    return _genq(prob, prob.mask / prob.v)
+
+
+def he(prob: Problem, opts: Options) -> Tau2Fit:
+    """Hedges (HE): moment estimator from the unweighted residuals."""
+    return _genq(prob, prob.mask)
+
+
+def genq(prob: Problem, opts: Options) -> Tau2Fit:
+    """Generalised Q-statistic estimator with the user's ``weights``."""
+    if prob.weights is None:
+        raise ValueError("GENQ needs weights")
+    return _genq(prob, prob.weights)
+
+
+def _hunter_schmidt(prob: Problem, small_sample: bool) -> Tau2Fit:
+    """Hunter-Schmidt: ``τ² = (Q - k) / sum(w)`` with ``w = 1/v``.
+
+    With ``small_sample`` (HSk) Q is first scaled by ``k / (k - p)``.
+    """
+    fit = prob.fit(np.zeros(prob.y.shape[0]))
+    k = prob.k
+    scale = k / (k - prob.p) if small_sample else np.ones_like(k)
+    sw = fit.w.sum(axis=1)
+    tau2 = np.maximum((scale * fit.rss - k) / sw, 0.0)
+    sigma = prob.v + tau2[:, None]
+    se = scale * np.sqrt(_var_quadratic(fit, prob.X, sigma)) / sw
+    return _closed(prob, tau2, se)
+
+
+def hs(prob: Problem, opts: Options) -> Tau2Fit:
+    """Hunter-Schmidt estimator (Viechtbauer 2005, eq. 13)."""
+    return _hunter_schmidt(prob, small_sample=False)
+
+
+def hsk(prob: Problem, opts: Options) -> Tau2Fit:
+    """Hunter-Schmidt estimator with the ``k / (k - p)`` small-sample correction."""
+    return _hunter_schmidt(prob, small_sample=True)
+
+
+def sj(prob: Problem, opts: Options) -> Tau2Fit:
+    r"""Sidik-Jonkman: one weighted step from a crude start.
+
+    .. math:: \hat\tau^2 = \frac{\tau_0^2}{k-p}\sum_i
+       \frac{(y_i - \hat y_i)^2}{v_i + \tau_0^2}
+
+    with ``τ₀² = sum (y_i - ȳ_OLS)^2 / k`` (Sidik & Jonkman 2005, eq. 8).
+    """
+    k = prob.k
+    if opts.tau2_init is not None:
+        tau0 = np.full(k.shape, float(opts.tau2_init))
+    else:
+        ols = _wls.wls(prob.y, prob.X, prob.mask)
+        tau0 = ols.rss / k
+    fit = prob.fit(tau0)
+    tau2 = tau0 * fit.rss / (k - prob.p)
+    sigma = prob.v + tau2[:, None]
+    se = tau0 / (k - prob.p) * np.sqrt(_var_quadratic(fit, prob.X, sigma))
+    return _closed(prob, tau2, se)
+
+
+def _start(prob: Problem, opts: Options) -> FloatArray:
+    if opts.tau2_init is not None:
+        return np.full(prob.y.shape[0], float(opts.tau2_init))
+    return np.maximum(he(prob, opts).tau2, 0.01)
+
+
+Step = Callable[[Problem, FloatArray], tuple[FloatArray, _wls.Fit]]
+
+
+def _reml_step(prob: Problem, tau2: FloatArray) -> tuple[FloatArray, _wls.Fit]:
+    """Fisher-scoring step of the restricted likelihood: ``(y'PPy - tr P) / tr PP``."""
+    fit = prob.fit(tau2)
+    ones = np.ones_like(fit.w)
+    pr = fit.w * fit.resid  # P y
+    yppy = np.einsum("mk,mk->m", pr, pr)
+    return (yppy - _wls.trace_p(fit, prob.X)) / _wls.trace_pdpd(fit, prob.X, ones), fit
+
+
+def _ml_step(prob: Problem, tau2: FloatArray) -> tuple[FloatArray, _wls.Fit]:
+    """Fisher-scoring step of the likelihood: ``(sum w²r² - sum w) / sum w²``."""
+    fit = prob.fit(tau2)
+    w2 = fit.w * fit.w
+    num = np.einsum("mk,mk->m", w2, fit.resid * fit.resid) - fit.w.sum(axis=1)
+    return num / w2.sum(axis=1), fit
+
+
+def _eb_step(prob: Problem, tau2: FloatArray) -> tuple[FloatArray, _wls.Fit]:
+    """Empirical Bayes step (Morris 1983): ``(k/(k-p) Q(τ²) - k) / sum w``."""
+    fit = prob.fit(tau2)
+    k = prob.k
+    return (k / (k - prob.p) * fit.rss - k) / fit.w.sum(axis=1), fit
+
+
+def _iterate(
+    prob: Problem, opts: Options, step: Step
+) -> tuple[FloatArray, FloatArray, NDArray[np.bool_], NDArray[np.int_]]:
+    """Fisher scoring for all analyses at once, with step halving at zero.
+
+    Analyses whose score is not positive at τ² = 0 have their maximum on the
+    boundary and stop there; the others iterate from the start value until the
+    change is below ``tol``. A step that would make τ² negative is halved.
+    """
+    m = prob.y.shape[0]
+    at_zero, _ = step(prob, np.zeros(m))
+    boundary = ~(at_zero > 0)
+    tau2 = np.where(boundary, 0.0, _start(prob, opts))
+    done = boundary.copy()
+    iters = np.zeros(m, np.int_)
+    for _ in range(opts.maxiter):
+        if done.all():
+            break
+        delta, _ = step(prob, tau2)
+        delta = np.where(done, 0.0, opts.stepadj * delta)
+        new = tau2 + delta
+        while (neg := new < 0).any():
+            delta = np.where(neg, delta / 2.0, delta)
+            new = tau2 + delta
+        iters += ~done
+        done |= np.abs(new - tau2) <= opts.tol
+        tau2 = new
+    _, fit = step(prob, tau2)
+    return tau2, fit.w, done, iters
+
+
+def _warn_unconverged(name: str, converged: NDArray[np.bool_], opts: Options) -> None:
+    if not converged.all():
+        n = int((~converged).sum())
+        where = (
+            "the model" if converged.size == 1 else f"{n} of {converged.size} analyses"
+        )
+        warnings.warn(
+            f"{name} estimator of tau2 did not converge in {opts.maxiter} iterations "
+            f"for {where}; raise control['maxiter'] or loosen control['tol']",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+
+
+def _iterative(
+    name: str,
+    prob: Problem,
+    opts: Options,
+    step: Step,
+    se: Callable[[Problem, FloatArray], FloatArray],
+) -> Tau2Fit:
+    tau2, _, converged, iters = _iterate(prob, opts, step)
+    _warn_unconverged(name, converged, opts)
+    return Tau2Fit(tau2, se(prob, tau2), converged, iters)
+
+
+def _se_reml(prob: Problem, tau2: FloatArray) -> FloatArray:
+    """``sqrt(2 / tr(PP))``: inverse Fisher information of the restricted likelihood."""
+    fit = prob.fit(tau2)
+    return np.sqrt(2.0 / _wls.trace_pdpd(fit, prob.X, np.ones_like(fit.w)))
+
+
+def _se_ml(prob: Problem, tau2: FloatArray) -> FloatArray:
+    """``sqrt(2 / sum w²)``: inverse Fisher information of the likelihood."""
+    w = prob.mask / (prob.v + tau2[:, None])
+    return np.sqrt(2.0 / np.einsum("mk,mk->m", w, w))
+
+
+def _se_eb(prob: Problem, tau2: FloatArray) -> FloatArray:
+    """Morris' (1983) approximation ``sqrt(2 k² / (k - p)) / sum w``."""
+    w = prob.mask / (prob.v + tau2[:, None])
+    k = prob.k
+    return np.sqrt(2.0 * k * k / (k - prob.p)) / w.sum(axis=1)
+
+
+def reml(prob: Problem, opts: Options) -> Tau2Fit:
+    """Restricted maximum likelihood (Viechtbauer 2005, eq. 10), Fisher scoring."""
+    return _iterative("REML", prob, opts, _reml_step, _se_reml)
+
+
+def ml(prob: Problem, opts: Options) -> Tau2Fit:
+    """Maximum likelihood (Viechtbauer 2005, eq. 9), Fisher scoring."""
+    return _iterative("ML", prob, opts, _ml_step, _se_ml)
+
+
+def eb(prob: Problem, opts: Options) -> Tau2Fit:
+    """Empirical Bayes (Morris 1983; Berkey et al. 1995)."""
+    return _iterative("EB", prob, opts, _eb_step, _se_eb)
+
+
+def pm(prob: Problem, opts: Options) -> Tau2Fit:
+    """Paule-Mandel: the τ² at which the generalised Q equals its df ``k - p``.
+
+    Solved by Newton's method from τ² = 0: ``Q(τ²)`` is decreasing and convex, so
+    the iterates rise monotonically to the root (Paule & Mandel 1982).
+    """
+    return _iterative("PM", prob, opts, _pm_step, _se_eb)
+
+
+def _pm_step(prob: Problem, tau2: FloatArray) -> tuple[FloatArray, _wls.Fit]:
+    """Newton step on ``Q(τ²) - (k - p)``; ``dQ/dτ² = -sum (w r)²``."""
+    fit = prob.fit(tau2)
+    pr = fit.w * fit.resid
+    return (fit.rss - (prob.k - prob.p)) / np.einsum("mk,mk->m", pr, pr), fit
+
+
+def _zero(prob: Problem, opts: Options) -> Tau2Fit:
+    m = prob.y.shape[0]
+    return _closed(prob, np.zeros(m), np.full(m, np.nan))
+
+
+Estimator = Callable[[Problem, Options], Tau2Fit]
+
+TAU2: dict[str, Estimator] = {
+    "EE": _zero,
+    "FE": _zero,
+    "DL": dl,
+    "HE": he,
+    "HS": hs,
+    "HSk": hsk,
+    "SJ": sj,
+    "ML": ml,
+    "REML": reml,
+    "EB": eb,
+    "PM": pm,
+    "GENQ": genq,
+}
+"""τ² estimators by metafor's method code."""
