@@ -88,7 +88,9 @@ def fit_models(
         converged = np.ones(m, bool)
         iterations = np.zeros(m, np.int_)
     else:
-        est = TAU2[method](prob, opts)
+        # analyses with k <= p give 0/0 here; they are overwritten just below
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = TAU2[method](prob, opts)
         t2, se_t2, converged, iterations = (
             est.tau2,
             est.se_tau2,
@@ -146,10 +148,11 @@ def fit_models(
     QM, QMdf, QMp = _omnibus(fit.beta, vb, p, dfs)
 
     logdet_sigma = np.einsum("mk,mk->m", prob.mask, np.log(sigma))
-    rss = np.einsum("mk,mk->m", w_iv, _wls.wls(prob.y, prob.X, w_iv).resid ** 2)
+    iv = fit if weights is None else _wls.wls(prob.y, prob.X, w_iv)
+    rss = iv.rss
     ll_ml = -0.5 * (k * LOG_2PI + logdet_sigma + rss)
-    _, logdet_xwx = np.linalg.slogdet(_wls.gram(prob.X, w_iv))
-    _, logdet_xx = np.linalg.slogdet(_wls.gram(prob.X, prob.mask))
+    logdet_xwx = _wls.logdet(iv.M)
+    logdet_xx = _wls.logdet(_wls.gram(prob.X, prob.mask))
     ll_reml = -0.5 * ((k - p) * LOG_2PI - logdet_xx + logdet_sigma + logdet_xwx + rss)
 
     sum_a = a.sum(axis=1, keepdims=True)

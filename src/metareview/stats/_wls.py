@@ -1,8 +1,9 @@
 """Weighted least squares over a batch of meta-analyses, linear in k.
 
 Every array carries a leading batch axis ``m``: effect sizes ``y`` and weights
-``w`` are ``(m, k)``, the design ``X`` is ``(m, k, p)``. Padding studies have
-weight 0. Nothing here forms a k x k matrix: traces of the projection
+``w`` are ``(m, k)``, the design ``X`` is ``(m, k, p)``, or ``None`` for the
+intercept-only model (the common case, which then costs a few sums). Padding
+studies have weight 0. Nothing here forms a k x k matrix: traces of the projection
 ``P = W - W X (X'WX)^{-1} X'W`` are written through p x p matrices only, e.g.
 ``tr(P) = sum(w) - tr(M^{-1} X'W^2X)`` with ``M = X'WX``.
 """
@@ -16,17 +17,22 @@ import numpy as np
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
+Design = FloatArray | None  # (m, k, p) or None for an intercept only
 
 
-def gram(X: FloatArray, c: FloatArray) -> FloatArray:
+def gram(X: Design, c: FloatArray) -> FloatArray:
     """Return ``X' diag(c) X`` for each analysis, shape ``(m, p, p)``."""
+    if X is None:
+        return np.add.reduce(c, axis=1)[:, None, None]
     if X.shape[2] == 1:
         return np.einsum("mk,mk->m", c, X[:, :, 0] * X[:, :, 0])[:, None, None]
     return np.einsum("mk,mki,mkj->mij", c, X, X)
 
 
-def cross(X: FloatArray, c: FloatArray) -> FloatArray:
+def cross(X: Design, c: FloatArray) -> FloatArray:
     """Return ``X' c`` for each analysis, shape ``(m, p)``."""
+    if X is None:
+        return np.add.reduce(c, axis=1)[:, None]
     return np.einsum("mk,mki->mi", c, X)
 
 
@@ -40,6 +46,13 @@ def solve(M: FloatArray, b: FloatArray) -> Any:
     else:
         out = np.linalg.solve(M, b)
     return out
+
+
+def logdet(M: FloatArray) -> FloatArray:
+    """Return ``log det M`` for each analysis (``M`` positive definite)."""
+    if M.shape[1] == 1:
+        return np.log(M[:, 0, 0])
+    return np.linalg.slogdet(M)[1]
 
 
 def trace_solve(M: FloatArray, S: FloatArray) -> FloatArray:
@@ -72,29 +85,31 @@ class Fit:
         return np.einsum("mk,mk->m", self.w, self.resid * self.resid)
 
 
-def wls(y: FloatArray, X: FloatArray, w: FloatArray) -> Fit:
+def wls(y: FloatArray, X: Design, w: FloatArray) -> Fit:
     """Fit ``y = X beta`` by weighted least squares for each analysis."""
     M = gram(X, w)
     beta = solve(M, cross(X, w * y))
-    if X.shape[2] == 1:
+    if X is None:
+        resid = y - beta
+    elif X.shape[2] == 1:
         resid = y - X[:, :, 0] * beta
     else:
         resid = y - np.einsum("mki,mi->mk", X, beta)
     return Fit(w=w, M=M, beta=beta, resid=resid)
 
 
-def trace_p(fit: Fit, X: FloatArray) -> FloatArray:
+def trace_p(fit: Fit, X: Design) -> FloatArray:
     """Return ``tr(P)`` for ``P = W - W X M^{-1} X'W``."""
     return fit.w.sum(axis=1) - trace_solve(fit.M, gram(X, fit.w * fit.w))
 
 
-def trace_pd(fit: Fit, X: FloatArray, d: FloatArray) -> FloatArray:
+def trace_pd(fit: Fit, X: Design, d: FloatArray) -> FloatArray:
     """Return ``tr(P D)`` for a diagonal ``D = diag(d)``."""
     w = fit.w
     return np.einsum("mk,mk->m", w, d) - trace_solve(fit.M, gram(X, w * w * d))
 
 
-def trace_pdpd(fit: Fit, X: FloatArray, d: FloatArray) -> FloatArray:
+def trace_pdpd(fit: Fit, X: Design, d: FloatArray) -> FloatArray:
     """Return ``tr(P D P D)`` for a diagonal ``D = diag(d)``.
 
     With ``a = w``: ``sum (a d)^2 - 2 tr(M^{-1} X' diag(a^3 d^2) X)

@@ -170,7 +170,7 @@ def rma(
     prob = Problem(
         y=y[None, :],
         v=v[None, :],
-        X=X[None, :, :],
+        X=None,
         mask=np.ones((1, k)),
         weights=None if w_user is None else w_user[None, :],
     )

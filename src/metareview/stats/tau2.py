@@ -34,6 +34,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,11 +50,12 @@ class Problem:
     """A batch of ``m`` meta-analyses padded to ``k`` studies.
 
     Padding entries have ``mask == 0``, ``y == 0``, ``v == 1`` and ``X == 0``.
+    ``X`` is ``None`` for the model with an intercept only.
     """
 
     y: FloatArray  # (m, k)
     v: FloatArray  # (m, k)
-    X: FloatArray  # (m, k, p)
+    X: _wls.Design  # (m, k, p) or None
     mask: FloatArray  # (m, k), 1.0 for a study, 0.0 for padding
     weights: FloatArray | None = None  # (m, k) user weights (GENQ), 0 for padding
 
@@ -65,7 +67,17 @@ class Problem:
     @property
     def p(self) -> int:
         """Number of model coefficients."""
-        return int(self.X.shape[2])
+        return 1 if self.X is None else int(self.X.shape[2])
+
+    def take(self, idx: NDArray[np.intp]) -> Problem:
+        """Return the sub-batch of analyses ``idx``."""
+        return Problem(
+            y=self.y[idx],
+            v=self.v[idx],
+            X=None if self.X is None else self.X[idx],
+            mask=self.mask[idx],
+            weights=None if self.weights is None else self.weights[idx],
+        )
 
     def fit(self, tau2: FloatArray) -> _wls.Fit:
         """Weighted least squares with weights ``1 / (v + τ²)``."""
@@ -98,7 +110,7 @@ def _closed(prob: Problem, tau2: FloatArray, se: FloatArray) -> Tau2Fit:
     return Tau2Fit(tau2, se, np.ones(m, bool), np.zeros(m, np.int_))
 
 
-def _var_quadratic(fit: _wls.Fit, X: FloatArray, sigma: FloatArray) -> FloatArray:
+def _var_quadratic(fit: _wls.Fit, X: _wls.Design, sigma: FloatArray) -> FloatArray:
     """Variance of ``y'P y`` when ``y ~ N(X b, diag(sigma))``: ``2 tr(PΣPΣ)``."""
     return 2.0 * _wls.trace_pdpd(fit, X, sigma)
 
@@ -191,62 +203,107 @@ def _start(prob: Problem, opts: Options) -> FloatArray:
     return np.maximum(he(prob, opts).tau2, 0.01)
 
 
-Step = Callable[[Problem, FloatArray], tuple[FloatArray, _wls.Fit]]
+Step = Callable[[Problem, FloatArray], FloatArray]
 
 
-def _reml_step(prob: Problem, tau2: FloatArray) -> tuple[FloatArray, _wls.Fit]:
-    """Fisher-scoring step of the restricted likelihood: ``(y'PPy - tr P) / tr PP``."""
+def _ppp(fit: _wls.Fit, X: _wls.Design) -> tuple[FloatArray, FloatArray]:
+    """Return ``y'PPy`` and ``y'PPPy`` without forming ``P`` (``Py = W r``)."""
+    u = fit.w * fit.resid
+    xu = _wls.cross(X, fit.w * u)
+    yppy = np.einsum("mk,mk->m", u, u)
+    ypppy = np.einsum("mk,mk->m", fit.w * u, u) - np.einsum(
+        "mi,mi->m", xu, _wls.solve(fit.M, xu)
+    )
+    return yppy, ypppy
+
+
+def _newton(
+    score: FloatArray, observed: FloatArray, expected: FloatArray
+) -> FloatArray:
+    """Newton step ``score / observed information``, Fisher's where that is <= 0."""
+    info = np.where(observed > 0, observed, expected)
+    return score / info
+
+
+def _reml_step(prob: Problem, tau2: FloatArray) -> FloatArray:
+    """Newton step on the restricted log-likelihood.
+
+    Score ``(y'PPy - tr P) / 2``; observed information ``y'PPPy - tr(PP) / 2``;
+    expected (Fisher) information ``tr(PP) / 2`` (Harville 1977; Viechtbauer
+    2005, eq. 10).
+    """
     fit = prob.fit(tau2)
-    ones = np.ones_like(fit.w)
-    pr = fit.w * fit.resid  # P y
-    yppy = np.einsum("mk,mk->m", pr, pr)
-    return (yppy - _wls.trace_p(fit, prob.X)) / _wls.trace_pdpd(fit, prob.X, ones), fit
+    yppy, ypppy = _ppp(fit, prob.X)
+    half_trpp = 0.5 * _wls.trace_pdpd(fit, prob.X, np.ones_like(fit.w))
+    score = 0.5 * (yppy - _wls.trace_p(fit, prob.X))
+    return _newton(score, ypppy - half_trpp, half_trpp)
 
 
-def _ml_step(prob: Problem, tau2: FloatArray) -> tuple[FloatArray, _wls.Fit]:
-    """Fisher-scoring step of the likelihood: ``(sum w²r² - sum w) / sum w²``."""
+def _ml_step(prob: Problem, tau2: FloatArray) -> FloatArray:
+    """Newton step on the log-likelihood.
+
+    Score ``(y'PPy - tr W) / 2``; observed information ``y'PPPy - tr(W²) / 2``;
+    expected information ``tr(W²) / 2`` (Viechtbauer 2005, eq. 9).
+    """
     fit = prob.fit(tau2)
-    w2 = fit.w * fit.w
-    num = np.einsum("mk,mk->m", w2, fit.resid * fit.resid) - fit.w.sum(axis=1)
-    return num / w2.sum(axis=1), fit
+    yppy, ypppy = _ppp(fit, prob.X)
+    half_sw2 = 0.5 * np.einsum("mk,mk->m", fit.w, fit.w)
+    score = 0.5 * (yppy - fit.w.sum(axis=1))
+    return _newton(score, ypppy - half_sw2, half_sw2)
 
 
-def _eb_step(prob: Problem, tau2: FloatArray) -> tuple[FloatArray, _wls.Fit]:
-    """Empirical Bayes step (Morris 1983): ``(k/(k-p) Q(τ²) - k) / sum w``."""
+def _pm_step(prob: Problem, tau2: FloatArray) -> FloatArray:
+    """Newton step on ``Q(τ²) - (k - p)``, with ``dQ/dτ² = -y'PPy``."""
     fit = prob.fit(tau2)
-    k = prob.k
-    return (k / (k - prob.p) * fit.rss - k) / fit.w.sum(axis=1), fit
+    u = fit.w * fit.resid
+    return (fit.rss - (prob.k - prob.p)) / np.einsum("mk,mk->m", u, u)
 
 
 def _iterate(
     prob: Problem, opts: Options, step: Step
-) -> tuple[FloatArray, FloatArray, NDArray[np.bool_], NDArray[np.int_]]:
-    """Fisher scoring for all analyses at once, with step halving at zero.
+) -> tuple[FloatArray, NDArray[np.bool_], NDArray[np.int_]]:
+    """Safeguarded Fisher scoring for all analyses at once.
 
-    Analyses whose score is not positive at τ² = 0 have their maximum on the
-    boundary and stop there; the others iterate from the start value until the
-    change is below ``tol``. A step that would make τ² negative is halved.
+    Analyses whose step is not positive at τ² = 0 have their maximum on the
+    boundary and stop there. For the others a bracket ``[lo, hi]`` with a
+    positive step at ``lo`` and a negative one at ``hi`` is kept; a Fisher step
+    that leaves the bracket is replaced by bisection, so the iteration cannot
+    oscillate or diverge (plain Fisher scoring can, when τ² is small next to the
+    sampling variances). Stops when the change is below ``tol``.
     """
     m = prob.y.shape[0]
-    at_zero, _ = step(prob, np.zeros(m))
-    boundary = ~(at_zero > 0)
-    tau2 = np.where(boundary, 0.0, _start(prob, opts))
-    done = boundary.copy()
+    at_zero = step(prob, np.zeros(m))
+    active = at_zero > 0
+    tau2 = np.where(active, _start(prob, opts), 0.0)
+    lo = np.zeros(m)
+    hi = np.where(active, np.inf, 0.0)
+    last = np.full(m, np.inf)  # size of the previous change
+    done = ~active
     iters = np.zeros(m, np.int_)
     for _ in range(opts.maxiter):
-        if done.all():
+        idx: Any = np.flatnonzero(~done)
+        if idx.size == 0:
             break
-        delta, _ = step(prob, tau2)
-        delta = np.where(done, 0.0, opts.stepadj * delta)
-        new = tau2 + delta
-        while (neg := new < 0).any():
-            delta = np.where(neg, delta / 2.0, delta)
-            new = tau2 + delta
-        iters += ~done
-        done |= np.abs(new - tau2) <= opts.tol
-        tau2 = new
-    _, fit = step(prob, tau2)
-    return tau2, fit.w, done, iters
+        if idx.size == m:  # no copies while every analysis is still iterating
+            idx, sub = slice(None), prob
+        else:
+            sub = prob.take(idx)
+        t, lo_i, hi_i = tau2[idx], lo[idx], hi[idx]
+        delta = step(sub, t)
+        rising = delta > 0
+        lo_i = np.where(rising, t, lo_i)
+        hi_i = np.where(rising, hi_i, t)
+        new = t + opts.stepadj * delta
+        # bisect when the step leaves the bracket or does not halve the last change
+        slow = (new <= lo_i) | (new >= hi_i) | (np.abs(delta) > 0.5 * last[idx])
+        bounded = np.isfinite(hi_i)
+        mid = np.where(bounded, (lo_i + hi_i) / 2.0, 2.0 * t + 1e-4)
+        new = np.where(slow & (bounded | (new <= lo_i)), mid, new)
+        change = np.abs(new - t)
+        tau2[idx], lo[idx], hi[idx], last[idx] = new, lo_i, hi_i, change
+        iters[idx] += 1
+        done[idx] = change <= opts.tol
+    return tau2, done, iters
 
 
 def _warn_unconverged(name: str, converged: NDArray[np.bool_], opts: Options) -> None:
@@ -270,7 +327,7 @@ def _iterative(
     step: Step,
     se: Callable[[Problem, FloatArray], FloatArray],
 ) -> Tau2Fit:
-    tau2, _, converged, iters = _iterate(prob, opts, step)
+    tau2, converged, iters = _iterate(prob, opts, step)
     _warn_unconverged(name, converged, opts)
     return Tau2Fit(tau2, se(prob, tau2), converged, iters)
 
@@ -305,24 +362,23 @@ def ml(prob: Problem, opts: Options) -> Tau2Fit:
 
 
 def eb(prob: Problem, opts: Options) -> Tau2Fit:
-    """Empirical Bayes (Morris 1983; Berkey et al. 1995)."""
-    return _iterative("EB", prob, opts, _eb_step, _se_eb)
+    """Empirical Bayes (Morris 1983; Berkey et al. 1995).
+
+    Morris' estimating equation ``sum w (k/(k-p) r² - v - τ²) = 0`` in the form
+    ``k/(k-p) Q(τ²) = k`` has the Paule-Mandel root ``Q(τ²) = k - p``
+    (Viechtbauer et al. 2015), found here with the same Newton iteration; the
+    standard error is Morris' approximation.
+    """
+    return _iterative("EB", prob, opts, _pm_step, _se_eb)
 
 
 def pm(prob: Problem, opts: Options) -> Tau2Fit:
     """Paule-Mandel: the τ² at which the generalised Q equals its df ``k - p``.
 
-    Solved by Newton's method from τ² = 0: ``Q(τ²)`` is decreasing and convex, so
-    the iterates rise monotonically to the root (Paule & Mandel 1982).
+    ``Q(τ²)`` is decreasing in τ², so the root is unique; it is found with the
+    safeguarded Newton iteration of ``_iterate`` (Paule & Mandel 1982).
     """
     return _iterative("PM", prob, opts, _pm_step, _se_eb)
-
-
-def _pm_step(prob: Problem, tau2: FloatArray) -> tuple[FloatArray, _wls.Fit]:
-    """Newton step on ``Q(τ²) - (k - p)``; ``dQ/dτ² = -sum (w r)²``."""
-    fit = prob.fit(tau2)
-    pr = fit.w * fit.resid
-    return (fit.rss - (prob.k - prob.p)) / np.einsum("mk,mk->m", pr, pr), fit
 
 
 def _zero(prob: Problem, opts: Options) -> Tau2Fit:
