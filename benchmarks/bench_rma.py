@@ -52,7 +52,8 @@ suppressPackageStartupMessages(library(metafor))
 {setup}
 f <- function() {{ {call} }}
 invisible(f())
-reps <- sapply(1:{repeats}, function(i) system.time(for (j in 1:{number}) f())[["elapsed"]] / {number})
+one <- function(i) system.time(for (j in 1:{number}) f())[["elapsed"]] / {number}
+reps <- sapply(1:{repeats}, one)
 cat(median(reps), "\\n")
 """
 
