@@ -131,7 +131,7 @@ def column(name: str, value: object, data: Any = None) -> FloatArray:
             out[i] = float(item)
         except (TypeError, ValueError):
             raise InputError(
-                f"{name} must be numeric; position {i} holds {item!r}"
+                f"{name} must be numeric; row {i + 1} holds {item!r}"
             ) from None
     return out
 
@@ -181,7 +181,7 @@ def check_nonnegative(name: str, arr: FloatArray, *, strict: bool = False) -> No
         i = int(bad[0])
         bound = "> 0" if strict else ">= 0"
         raise InputError(
-            f"{name} must be {bound}; row {i + 1} holds {arr[i]!r}"
+            f"{name} must be {bound}; row {i + 1} holds {float(arr[i])!r}"
             + (f" ({bad.size} rows in all)" if bad.size > 1 else "")
         )
 

@@ -109,7 +109,7 @@ def rma(
     >>> es = mr.escalc("RR", ai="tpos", bi="tneg", ci="cpos", di="cneg", data=bcg,
     ...                slab="study")
     >>> res = mr.rma(es, method="REML")
-    >>> round(res.beta[0], 4), round(res.tau2, 4)
+    >>> round(float(res.beta[0]), 4), round(res.tau2, 4)
     (-0.7145, 0.3132)
 
     """
@@ -135,6 +135,10 @@ def rma(
     n = same_length(arrays)
     labels = _labels(slab, data, n)
 
+    # checked before dropping missing values, so the row numbers are the user's
+    check_nonnegative("vi", v, strict=True)
+    if w_user is not None:
+        check_nonnegative("weights", w_user, strict=True)
     keep = np.all([np.isfinite(a) for a in arrays.values()], axis=0)
     if not keep.all():
         what = "/".join(name for name, a in arrays.items() if not np.isfinite(a).all())
@@ -145,14 +149,27 @@ def rma(
     k = y.shape[0]
     if k == 0:
         raise InputError("no studies left to analyse (k = 0)")
-    check_nonnegative("vi", v, strict=True)
-    if w_user is not None:
-        check_nonnegative("weights", w_user, strict=True)
     if method == "GENQ" and w_user is None:
         raise InputError(
             "method='GENQ' needs weights= (the weights of the generalised Q)"
         )
     tau2_fixed = None if tau2 is None else positive_float("tau2", tau2, allow_zero=True)
+    if tau2_fixed is not None and method in ("EE", "FE"):
+        # as metafor: an equal/fixed-effects model has no τ² to fix
+        warnings.warn(
+            f"tau2={tau2_fixed:g} is ignored with method={method!r}, which has no "
+            "tau2; use a random-effects method to fix tau2",
+            ModelWarning,
+            stacklevel=2,
+        )
+        tau2_fixed = None
+    if test == "knha" and method in ("EE", "FE") and k > 1:
+        warnings.warn(
+            f"the Knapp-Hartung adjustment (test='knha') is meant for random-effects "
+            f"models, not method={method!r}",
+            ModelWarning,
+            stacklevel=2,
+        )
 
     notes: list[str] = []
     if k == 1:
@@ -237,7 +254,7 @@ def _variances(vi: Any, sei: Any, data: Any) -> FloatArray:
         return column("vi", vi, data)
     if sei is not None:
         se = column("sei", sei, data)
-        check_nonnegative("sei", se[np.isfinite(se)], strict=True)
+        check_nonnegative("sei", se, strict=True)
         return se * se
     raise InputError("rma() needs the sampling variances: give vi= or sei=")
 
