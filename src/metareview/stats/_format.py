@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from .mh import MHResult
     from .results import RMAResult
 
 RATIO_MEASURES = frozenset({"OR", "RR", "PETO", "ROM", "IRR", "MPOR", "MPRR"})
@@ -31,16 +32,17 @@ def _stars(p: float) -> str:
 
 
 def _title(res: RMAResult) -> str:
-    if res.method in ("EE", "FE") and not res.tau2_fix:
+    if res.method in ("EE", "FE"):
         kind = "Equal-Effects" if res.method == "EE" else "Fixed-Effects"
         return f"{kind} Model (k = {res.k})"
-    est = "fixed" if res.tau2_fix else res.method
-    return f"Random-Effects Model (k = {res.k}; tau^2 estimator: {est})"
+    if res.tau2_fix:
+        return f"Random-Effects Model (k = {res.k}; user-specified tau^2 value)"
+    return f"Random-Effects Model (k = {res.k}; tau^2 estimator: {res.method})"
 
 
 def _heterogeneity(res: RMAResult) -> list[str]:
     lines = []
-    fixed_only = res.method in ("EE", "FE") and not res.tau2_fix
+    fixed_only = res.method in ("EE", "FE")
     if not fixed_only:
         se = "" if not np.isfinite(res.se_tau2) else f" (SE = {res.se_tau2:.4f})"
         tau2 = "not estimable" if not np.isfinite(res.tau2) else f"{res.tau2:.4f}{se}"
@@ -155,5 +157,112 @@ def html_rma(res: RMAResult) -> str:
     notes = "".join(f"<p><em>Note: {html.escape(n)}</em></p>" for n in res.notes)
     return (
         f"<div><strong>{html.escape(_title(res))}</strong><p>{het}</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{notes}</div>"
+    )
+
+
+def _mh_title(res: MHResult) -> str:
+    if res.method == "DL":
+        return (
+            f"Random-Effects Model (k = {res.k}; tau^2 estimator: DL, "
+            "Mantel-Haenszel Q)"
+        )
+    return f"Equal-Effects Model (k = {res.k})"
+
+
+def _mh_heterogeneity(res: MHResult) -> list[str]:
+    if not np.isfinite(res.QE):
+        return []
+    lines = []
+    if res.method == "DL":
+        lines += [
+            f"tau^2 (estimated amount of total heterogeneity): {res.tau2:.4f}",
+            f"tau (square root of estimated tau^2 value):      {res.tau:.4f}",
+        ]
+    lines += [
+        f"I^2 (total heterogeneity / total variability):  {_pct(res.I2)}",
+        f"H^2 (total variability / sampling variability): {_num(res.H2, 2)}",
+        "",
+        "Test for Heterogeneity:",
+        f"Q(df = {max(res.k_yi - 1, 0)}) = {res.QE:.4f}, p-val {_pv(res.QEp)}",
+        "",
+    ]
+    return lines
+
+
+def _columns(head: list[str], cells: list[str]) -> list[str]:
+    widths = [max(len(h), len(c)) for h, c in zip(head, cells, strict=True)]
+    return [
+        "  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True)),
+        "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)),
+    ]
+
+
+def _test_p(p: float) -> str:
+    if not np.isfinite(p):
+        return "= NA"
+    return "< 0.0001" if p < 1e-4 else f"= {p:.4f}"
+
+
+def _mh_tests(res: MHResult) -> list[str]:
+    lines = []
+    if res.measure == "OR" and np.isfinite(res.MH):
+        lines.append(
+            f"Cochran-Mantel-Haenszel Test:    CMH = {res.MH:.4f}, df = 1, "
+            f"p-val {_test_p(res.MHp)}"
+        )
+    if res.measure == "OR" and np.isfinite(res.TA):
+        df = -1 if res.k_pos is None else res.k_pos - 1
+        lines.append(
+            f"Tarone's Test for Heterogeneity: X^2 = {res.TA:.4f}, df = {df}, "
+            f"p-val {_test_p(res.TAp)}"
+        )
+    if res.measure == "IRR" and np.isfinite(res.MH):
+        lines.append(
+            f"Mantel-Haenszel Test: MH = {res.MH:.4f}, df = 1, p-val {_test_p(res.MHp)}"
+        )
+    return lines
+
+
+def format_mh(res: MHResult) -> str:
+    """Return the metafor-style summary of a Mantel-Haenszel or Peto analysis."""
+    ratio = res.measure in RATIO_MEASURES
+    lines = ["", _mh_title(res), "", *_mh_heterogeneity(res)]
+    lines += ["Model Results (log scale):" if ratio else "Model Results:", ""]
+    cells = [f"{x[0]:.4f}" for x in (res.beta, res.se, res.zval)]
+    cells += [fmt_p(float(res.pval[0])), f"{res.ci_lb[0]:.4f}", f"{res.ci_ub[0]:.4f}"]
+    lines += _columns(["estimate", "se", "zval", "pval", "ci.lb", "ci.ub"], cells)
+    if ratio:
+        ex = np.exp([res.beta[0], res.ci_lb[0], res.ci_ub[0]])
+        scale = "OR" if res.measure == "PETO" else res.measure
+        lines += ["", f"Model Results ({scale} scale):", ""]
+        lines += _columns(["estimate", "ci.lb", "ci.ub"], [f"{x:.4f}" for x in ex])
+    tests = _mh_tests(res)
+    if tests:
+        lines += ["", *tests]
+    lines += [f"Note: {n}" for n in res.notes]
+    return "\n".join(lines) + "\n"
+
+
+def html_mh(res: MHResult) -> str:
+    """Return an HTML rendering of a Mantel-Haenszel or Peto analysis."""
+    head = "".join(
+        f"<th>{h}</th>" for h in ("estimate", "se", "zval", "pval", "ci.lb", "ci.ub")
+    )
+    body = (
+        "<tr>"
+        + "".join(f"<td>{x[0]:.4f}</td>" for x in (res.beta, res.se, res.zval))
+        + f"<td>{fmt_p(float(res.pval[0]))}</td>"
+        + f"<td>{res.ci_lb[0]:.4f}</td><td>{res.ci_ub[0]:.4f}</td></tr>"
+    )
+    text = [*_mh_heterogeneity(res), *_mh_tests(res)]
+    if res.measure in RATIO_MEASURES:
+        ex = np.exp([res.beta[0], res.ci_lb[0], res.ci_ub[0]])
+        scale = "OR" if res.measure == "PETO" else res.measure
+        text.append(f"{scale}: {ex[0]:.4f} [{ex[1]:.4f}, {ex[2]:.4f}]")
+    het = "<br>".join(html.escape(line) for line in text if line)
+    notes = "".join(f"<p><em>Note: {html.escape(n)}</em></p>" for n in res.notes)
+    return (
+        f"<div><strong>{html.escape(_mh_title(res))}</strong><p>{het}</p>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{notes}</div>"
     )
