@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from . import _wls, inference
-from .tau2 import TAU2, Options, Problem
+from .tau2 import SE_TAU2, TAU2, Options, Problem
 
 FloatArray = NDArray[np.float64]
 LOG_2PI = float(np.log(2.0 * np.pi))
@@ -84,7 +84,9 @@ def fit_models(
     p = prob.p
     if tau2 is not None:
         t2 = tau2
-        se_t2 = np.full(m, np.nan)
+        # metafor reports the method's standard error evaluated at the fixed τ²
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se_t2 = SE_TAU2[method](prob, opts, t2)
         converged = np.ones(m, bool)
         iterations = np.zeros(m, np.int_)
     else:
@@ -107,8 +109,10 @@ def fit_models(
     a = w_iv if weights is None else weights
     fit = _wls.wls(prob.y, prob.X, a)
     if weights is None:
+        iv = fit
         vb: Any = np.linalg.inv(fit.M) if p > 1 else 1.0 / fit.M
     else:  # sandwich: M⁻¹ X'AΣAX M⁻¹
+        iv = _wls.wls(prob.y, prob.X, w_iv)
         bread = _wls.solve(fit.M, _wls.gram(prob.X, a * a * sigma))
         vb = _wls.solve(fit.M, np.swapaxes(bread, 1, 2))
 
@@ -133,8 +137,9 @@ def fit_models(
     s2w = np.ones(m)
     dfs: FloatArray | None = None
     if test == "knha":
-        rss_re = np.einsum("mk,mk->m", w_iv, fit.resid * fit.resid)
-        s2w = np.where(one, 1.0, rss_re / np.maximum(dfq, 1))
+        # Knapp & Hartung (2003, eq. 6): the generalised Q at τ̂², y'P y / (k - p),
+        # with P from the weights 1/(v + τ̂²), whatever weights estimate β
+        s2w = np.where(one, 1.0, iv.rss / np.maximum(dfq, 1))
         vb = vb * s2w[:, None, None]
     if test in ("t", "knha"):
         dfs = np.maximum(dfq, 1.0)
@@ -145,11 +150,12 @@ def fit_models(
     c = inference.crit(level, None if dfs is None else dfs[:, None])
     ci_lb = fit.beta - c * se
     ci_ub = fit.beta + c * se
-    QM, QMdf, QMp = _omnibus(fit.beta, vb, p, dfs)
+    QM, QMdf, QMp = _omnibus(fit.beta, vb, p, dfs, _has_intercept(prob))
 
+    # (restricted) log-likelihood at the fitted β, which with user weights is not
+    # the maximiser over β; this is what metafor reports
     logdet_sigma = np.einsum("mk,mk->m", prob.mask, np.log(sigma))
-    iv = fit if weights is None else _wls.wls(prob.y, prob.X, w_iv)
-    rss = iv.rss
+    rss = np.einsum("mk,mk->m", w_iv, fit.resid * fit.resid)
     ll_ml = -0.5 * (k * LOG_2PI + logdet_sigma + rss)
     logdet_xwx = _wls.logdet(iv.M)
     logdet_xx = _wls.logdet(_wls.gram(prob.X, prob.mask))
@@ -185,19 +191,45 @@ def fit_models(
 
 
 def _omnibus(
-    beta: FloatArray, vb: FloatArray, p: int, dfs: FloatArray | None
+    beta: FloatArray,
+    vb: FloatArray,
+    p: int,
+    dfs: FloatArray | None,
+    intercept: NDArray[np.bool_] | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Wald test of the coefficients but the intercept (the intercept if p = 1)."""
+    """Wald test of the coefficients but the intercept (all if there is none).
+
+    As metafor's QM: with an intercept and p > 1 the test is of coefficients
+    2..p, otherwise of all of them (with p = 1 that is the one coefficient).
+    ``intercept`` says, per analysis, whether the first column of X is one; by
+    default it is. With t tests the statistic is F = QM / q on (q, dfs) df.
+    """
     m = beta.shape[0]
-    idx = slice(1, None) if p > 1 else slice(0, 1)
-    b = beta[:, idx]
-    V = vb[:, idx, idx]
-    q = b.shape[1]
-    QM = np.einsum("mi,mi->m", b, _wls.solve(V, b))
-    QMdf = np.full(m, float(q))
-    if dfs is None:
-        QMp = inference.chisq_sf(QM, QMdf)
-    else:
-        QM = QM / q
-        QMp = np.asarray(special.fdtrc(q, dfs, QM))
+    if intercept is None:
+        intercept = np.ones(m, bool)
+    QM, QMdf, QMp = (np.empty(m) for _ in range(3))
+    for rows in (intercept, ~intercept):
+        if not rows.any():
+            continue
+        # skip the intercept, unless it is the model's only coefficient
+        first = 1 if rows is intercept and p > 1 else 0
+        b = beta[rows, first:]
+        V = vb[rows, first:, first:]
+        q = b.shape[1]
+        stat = np.einsum("mi,mi->m", b, _wls.solve(V, b))
+        QMdf[rows] = q
+        if dfs is None:
+            QM[rows] = stat
+            QMp[rows] = inference.chisq_sf(stat, np.full(stat.shape, float(q)))
+        else:
+            QM[rows] = stat / q
+            QMp[rows] = special.fdtrc(q, dfs[rows], stat / q)
     return QM, QMdf, QMp
+
+
+def _has_intercept(prob: Problem) -> NDArray[np.bool_]:
+    """Whether the first column of each analysis' design is 1 for every study."""
+    if prob.X is None:
+        return np.ones(prob.y.shape[0], bool)
+    first = prob.X[:, :, 0]
+    return np.all((first == 1.0) | (prob.mask == 0), axis=1)

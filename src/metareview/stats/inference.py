@@ -130,11 +130,13 @@ def predict(
     dfs = None if res.dfs is None else np.asarray(res.dfs)
     c = crit(level, dfs)
     ci_lb, ci_ub = pred - c * se, pred + c * se
-    tau2 = 0.0 if res.method in ("EE", "FE") and not res.tau2_fix else res.tau2
+    fixed_effects = res.method in ("EE", "FE")
+    tau2 = 0.0 if fixed_effects else res.tau2
     spi = np.sqrt(se**2 + tau2)
-    if pi == "higgins":
+    if pi == "higgins" and not fixed_effects:
+        # Higgins, Thompson & Spiegelhalter (2009, eq. 12): t with k - 2 df
         cpi = crit(level, np.asarray(float(res.k - 2))) if res.k > 2 else np.nan
-    else:
+    else:  # metafor's interval; for EE/FE models it is the confidence interval
         cpi = c
     pi_lb, pi_ub = pred - cpi * spi, pred + cpi * spi
     if transf is not None:
@@ -166,10 +168,23 @@ def confint(res: RMAResult, level: float) -> pd.DataFrame:
     """Q-profile intervals for τ², τ, I², H² (see ``RMAResult.confint``)."""
     import pandas as pd
 
-    if res.method in ("EE", "FE") and not res.tau2_fix:
+    if res.method in ("EE", "FE"):
         raise InputError(
             f"confint() gives intervals for tau2, which a method={res.method!r} "
             "model does not estimate; refit with a random-effects method"
+        )
+    if res.tau2_fix:
+        raise InputError(
+            "confint() gives intervals for an estimated tau2; this model has tau2 "
+            f"fixed at {res.tau2:g} by the user"
+        )
+    if res.method == "GENQ":
+        # metafor gives GENQ fits the generalised Q-statistic interval (Jackson
+        # 2013), from the distribution of a quadratic form, not the Q-profile
+        raise InputError(
+            "confint() has no interval for method='GENQ' models yet (that needs the "
+            "generalised Q-statistic method of Jackson 2013); the Q-profile interval "
+            "is available for the other random-effects methods"
         )
     if res.k - res.p < 1:
         raise InputError(
@@ -189,7 +204,9 @@ def fit_stats(res: RMAResult) -> FitStats:
 
     REML fits use the restricted likelihood with ``k - p`` observations; all
     other methods the full likelihood with ``k``. Deviance is ``-2 ll`` less that
-    of the saturated model (full likelihood) or ``-2 ll`` (restricted).
+    of the saturated model (full likelihood) or ``-2 ll`` (restricted). The
+    saturated model gives each study its own mean, so its log-likelihood is
+    ``-1/2 sum log(2π v_i)``, without τ² (metafor's ``fitstats``).
     """
     reml = res.method == "REML"
     ll = res.ll_reml if reml else res.ll_ml
@@ -199,10 +216,7 @@ def fit_stats(res: RMAResult) -> FitStats:
     if reml:
         dev = -2.0 * ll
     else:
-        tau2 = 0.0 if not estimated and not res.tau2_fix else res.tau2
-        ll_sat = -0.5 * (
-            res.k * float(np.log(2 * np.pi)) + np.sum(np.log(res.vi + tau2))
-        )
+        ll_sat = -0.5 * (res.k * float(np.log(2 * np.pi)) + np.sum(np.log(res.vi)))
         dev = -2.0 * (ll - ll_sat)
     big = max(n, parms + 2)
     return FitStats(

@@ -149,7 +149,8 @@ class RMAResult:
             ``c`` the normal quantile (test ``"z"``) or the t quantile with
             ``k - p`` df (``"t"``, ``"knha"``). ``"higgins"`` uses the t
             quantile with ``k - 2`` df (Higgins et al. 2009, eq. 12; Cochrane
-            Handbook 10.10.4.3).
+            Handbook 10.10.4.3). An equal- or fixed-effects model has no τ², and
+            its prediction interval is its confidence interval.
         transf : callable, optional
             Applied to the prediction and the limits, e.g. ``numpy.exp`` for
             ratio measures.

@@ -163,15 +163,14 @@ def rma(
             stacklevel=2,
         )
         tau2_fixed = None
+    notes: list[str] = []
     if test == "knha" and method in ("EE", "FE") and k > 1:
-        warnings.warn(
+        # metafor warns; a note in the printout says the same without a warning
+        notes.append(
             f"the Knapp-Hartung adjustment (test='knha') is meant for random-effects "
-            f"models, not method={method!r}",
-            ModelWarning,
-            stacklevel=2,
+            f"models; with method={method!r} it scales the variance by Q / (k - 1)"
         )
 
-    notes: list[str] = []
     if k == 1:
         notes.append("k = 1: tau2 is not estimable; the estimate is the study's own")
         if test != "z":

@@ -122,16 +122,24 @@ def _genq(prob: Problem, a: FloatArray) -> Tau2Fit:
        \quad Q_a = y' P_a y
 
     (DerSimonian & Kacker 2007, eq. 6). ``a = 1`` gives Hedges (HE), ``a = 1/v``
-    DerSimonian-Laird (DL). The standard error follows from
-    ``Var(Q_a) = 2 tr(P_a Σ P_a Σ)``, ``Σ = V + τ² I`` (Biggerstaff & Tweedie 1997).
+    DerSimonian-Laird (DL).
     """
     fit = _wls.wls(prob.y, prob.X, a)
     trp = _wls.trace_p(fit, prob.X)
     raw = (fit.rss - _wls.trace_pd(fit, prob.X, prob.v)) / trp
     tau2 = np.maximum(raw, 0.0)
+    return _closed(prob, tau2, _se_genq(prob, a, tau2))
+
+
+def _se_genq(prob: Problem, a: FloatArray, tau2: FloatArray) -> FloatArray:
+    """Return the standard error of the generalised-Q estimator at ``τ²``.
+
+    ``Var(Q_a) = 2 tr(P_a Σ P_a Σ)`` with ``Σ = V + τ² I`` (Biggerstaff & Tweedie
+    1997; DerSimonian & Kacker 2007), divided by ``tr(P_a)²``.
+    """
+    fit = _wls.wls(prob.y, prob.X, a)
     sigma = prob.v + tau2[:, None]
-    se = np.sqrt(_var_quadratic(fit, prob.X, sigma)) / trp
-    return _closed(prob, tau2, se)
+    return np.sqrt(_var_quadratic(fit, prob.X, sigma)) / _wls.trace_p(fit, prob.X)
 
 
 def dl(prob: Problem, opts: Options) -> Tau2Fit:
@@ -159,11 +167,22 @@ def _hunter_schmidt(prob: Problem, small_sample: bool) -> Tau2Fit:
     fit = prob.fit(np.zeros(prob.y.shape[0]))
     k = prob.k
     scale = k / (k - prob.p) if small_sample else np.ones_like(k)
-    sw = fit.w.sum(axis=1)
-    tau2 = np.maximum((scale * fit.rss - k) / sw, 0.0)
+    tau2 = np.maximum((scale * fit.rss - k) / fit.w.sum(axis=1), 0.0)
+    return _closed(prob, tau2, _se_hunter_schmidt(prob, tau2, small_sample))
+
+
+def _se_hunter_schmidt(
+    prob: Problem, tau2: FloatArray, small_sample: bool
+) -> FloatArray:
+    """Return ``sqrt(Var(c Q)) / sum w``, ``Var(Q) = 2 tr(PΣPΣ)``.
+
+    ``c = k / (k - p)`` for HSk, 1 for HS; ``P`` has the weights ``1/v``.
+    """
+    fit = prob.fit(np.zeros(prob.y.shape[0]))
+    k = prob.k
+    scale = k / (k - prob.p) if small_sample else np.ones_like(k)
     sigma = prob.v + tau2[:, None]
-    se = scale * np.sqrt(_var_quadratic(fit, prob.X, sigma)) / sw
-    return _closed(prob, tau2, se)
+    return scale * np.sqrt(_var_quadratic(fit, prob.X, sigma)) / fit.w.sum(axis=1)
 
 
 def hs(prob: Problem, opts: Options) -> Tau2Fit:
@@ -182,19 +201,27 @@ def sj(prob: Problem, opts: Options) -> Tau2Fit:
     .. math:: \hat\tau^2 = \frac{\tau_0^2}{k-p}\sum_i
        \frac{(y_i - \hat y_i)^2}{v_i + \tau_0^2}
 
-    with ``τ₀² = sum (y_i - ȳ_OLS)^2 / k`` (Sidik & Jonkman 2005, eq. 8).
+    with the crude start ``τ₀² = sum (y_i - ȳ)² / k`` around the plain mean ȳ,
+    also when the model has moderators (Sidik & Jonkman 2005, eq. 8; as metafor).
     """
-    k = prob.k
+    tau0 = _sj_start(prob, opts)
+    tau2 = tau0 * prob.fit(tau0).rss / (prob.k - prob.p)
+    return _closed(prob, tau2, _se_sj(prob, opts, tau2))
+
+
+def _sj_start(prob: Problem, opts: Options) -> FloatArray:
+    """Return ``control['tau2_init']`` or the variance of ``y`` (divisor ``k``)."""
     if opts.tau2_init is not None:
-        tau0 = np.full(k.shape, float(opts.tau2_init))
-    else:
-        ols = _wls.wls(prob.y, prob.X, prob.mask)
-        tau0 = ols.rss / k
-    fit = prob.fit(tau0)
-    tau2 = tau0 * fit.rss / (k - prob.p)
+        return np.full(prob.y.shape[0], float(opts.tau2_init))
+    return _wls.wls(prob.y, None, prob.mask).rss / prob.k
+
+
+def _se_sj(prob: Problem, opts: Options, tau2: FloatArray) -> FloatArray:
+    """Return ``τ₀² / (k - p) · sqrt(2 tr(P₀ΣP₀Σ))``, ``P₀`` with ``1/(v + τ₀²)``."""
+    tau0 = _sj_start(prob, opts)
     sigma = prob.v + tau2[:, None]
-    se = tau0 / (k - prob.p) * np.sqrt(_var_quadratic(fit, prob.X, sigma))
-    return _closed(prob, tau2, se)
+    quad = _var_quadratic(prob.fit(tau0), prob.X, sigma)
+    return tau0 / (prob.k - prob.p) * np.sqrt(quad)
 
 
 def _start(prob: Problem, opts: Options) -> FloatArray:
@@ -272,7 +299,10 @@ def _iterate(
     sampling variances). Stops when the change is below ``tol``.
     """
     m = prob.y.shape[0]
-    at_zero = step(prob, np.zeros(m))
+    # only the sign of the step at 0 matters; with (nearly) equal effects its
+    # denominator underflows and the step is -inf, which is the right answer
+    with np.errstate(over="ignore", divide="ignore"):
+        at_zero = step(prob, np.zeros(m))
     active = at_zero > 0
     tau2 = np.where(active, _start(prob, opts), 0.0)
     lo = np.zeros(m)
@@ -316,7 +346,9 @@ def _warn_unconverged(name: str, converged: NDArray[np.bool_], opts: Options) ->
             f"{name} estimator of tau2 did not converge in {opts.maxiter} iterations "
             f"for {where}; raise control['maxiter'] or loosen control['tol']",
             ConvergenceWarning,
-            stacklevel=4,
+            # _warn_unconverged < _iterative < estimator < fit_models < rma or
+            # rma_batch < the caller's line
+            stacklevel=6,
         )
 
 
@@ -387,6 +419,7 @@ def _zero(prob: Problem, opts: Options) -> Tau2Fit:
 
 
 Estimator = Callable[[Problem, Options], Tau2Fit]
+SeTau2 = Callable[[Problem, Options, FloatArray], FloatArray]
 
 TAU2: dict[str, Estimator] = {
     "EE": _zero,
@@ -403,3 +436,34 @@ TAU2: dict[str, Estimator] = {
     "GENQ": genq,
 }
 """τ² estimators by metafor's method code."""
+
+
+def _se_none(prob: Problem, opts: Options, tau2: FloatArray) -> FloatArray:
+    return np.full(prob.y.shape[0], np.nan)
+
+
+def _se_user_genq(prob: Problem, opts: Options, tau2: FloatArray) -> FloatArray:
+    if prob.weights is None:
+        raise ValueError("GENQ needs weights")
+    return _se_genq(prob, prob.weights, tau2)
+
+
+SE_TAU2: dict[str, SeTau2] = {
+    "EE": _se_none,
+    "FE": _se_none,
+    "DL": lambda prob, opts, t2: _se_genq(prob, prob.mask / prob.v, t2),
+    "HE": lambda prob, opts, t2: _se_genq(prob, prob.mask, t2),
+    "HS": lambda prob, opts, t2: _se_hunter_schmidt(prob, t2, small_sample=False),
+    "HSk": lambda prob, opts, t2: _se_hunter_schmidt(prob, t2, small_sample=True),
+    "SJ": _se_sj,
+    "ML": lambda prob, opts, t2: _se_ml(prob, t2),
+    "REML": lambda prob, opts, t2: _se_reml(prob, t2),
+    "EB": lambda prob, opts, t2: _se_eb(prob, t2),
+    "PM": lambda prob, opts, t2: _se_eb(prob, t2),
+    "GENQ": _se_user_genq,
+}
+"""Standard error of each estimator of τ², as a function of τ².
+
+Evaluated at the estimate it is the estimator's standard error; metafor also
+reports it at a τ² fixed by the user (``rma(..., tau2=)``), and so do we.
+"""
