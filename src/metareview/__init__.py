@@ -21,7 +21,7 @@ _LAZY: dict[str, str] = {
     "RMAResult": "metareview.stats.results",
     "Prediction": "metareview.stats.results",
     "FitStats": "metareview.stats.results",
-    "MHResult": "metareview.stats.mh",
+    "MHResult": "metareview.stats.results",
     "TAU2": "metareview.stats.tau2",
     "MetareviewError": "metareview._validate",
     "InputError": "metareview._validate",

@@ -10,8 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from helpers import golden_cases
-from metareview import MissingDataWarning, ModelWarning, rma_mh, rma_peto
-from metareview.stats.mh import MHResult
+from metareview import MHResult, MissingDataWarning, ModelWarning, rma_mh, rma_peto
 
 CASES = golden_cases("mh")
 

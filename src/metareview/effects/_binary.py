@@ -75,7 +75,8 @@ def _rr(
     a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     n1, n2 = a + b, c + d
-    return np.log((a / n1) / (c / n2)), 1 / a - 1 / n1 + 1 / c - 1 / n2
+    # a difference of logs, as R metafor evaluates it (equal to its last digit)
+    return np.log(a / n1) - np.log(c / n2), 1 / a - 1 / n1 + 1 / c - 1 / n2
 
 
 def _rd(
@@ -86,15 +87,28 @@ def _rd(
     return p1 - p2, p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
 
 
-def _peto(
+def peto_terms(
     a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
+    """Observed minus expected events in group 1, ``a - E``, and its variance ``V``.
+
+    ``E`` and ``V`` are the mean and variance of the hypergeometric distribution of
+    ``a`` given the table's margins (Yusuf et al. 1985); both groups must be
+    non-empty.
+    """
     n1, n2 = a + b, c + d
     n = n1 + n2
     events, nonevents = a + c, b + d
     expected = n1 * events / n
     var = n1 * n2 * events * nonevents / (n**2 * (n - 1))
-    return (a - expected) / var, 1 / var
+    return a - expected, var
+
+
+def _peto(
+    a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    o_e, var = peto_terms(a, b, c, d)
+    return o_e / var, 1 / var
 
 
 FORMULAS: dict[str, Formula] = {"OR": _or, "RR": _rr, "RD": _rd, "PETO": _peto}
@@ -181,4 +195,4 @@ def _stata_cells(
     return adjust(cells, 0.5 if add is None else add, to)
 
 
-__all__ = ["MEASURES", "binary", "double_zero", "has_zero"]
+__all__ = ["MEASURES", "binary", "double_zero", "has_zero", "peto_terms"]

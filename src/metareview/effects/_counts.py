@@ -91,6 +91,11 @@ def correlation(
     return np.arctanh(r), 1 / (n - 3)
 
 
+def no_events(x1: FloatArray, x2: FloatArray) -> NDArray[np.bool_]:
+    """Studies with no events in either group (the ones ``drop00`` leaves out)."""
+    return (x1 == 0) & (x2 == 0)
+
+
 def rate(
     measure: str,
     x1: FloatArray,
@@ -103,11 +108,20 @@ def rate(
     drop00: bool,
 ) -> tuple[FloatArray, FloatArray]:
     """IRR or IRD; ``add``/``to`` act on the event counts, ``drop00`` on x1 = x2 = 0."""
-    drop = (x1 == 0) & (x2 == 0) if drop00 else None
+    drop = no_events(x1, x2) if drop00 else None
     x1, x2 = adjust([x1, x2], 0.5 if add is None else add, to, drop)
     if measure == "IRR":
-        return np.log((x1 / t1) / (x2 / t2)), 1 / x1 + 1 / x2
+        # a difference of logs, as R metafor evaluates it (equal to its last digit)
+        return np.log(x1 / t1) - np.log(x2 / t2), 1 / x1 + 1 / x2
     return x1 / t1 - x2 / t2, x1 / t1**2 + x2 / t2**2
 
 
-__all__ = ["CORRELATIONS", "PROPORTIONS", "RATES", "correlation", "proportion", "rate"]
+__all__ = [
+    "CORRELATIONS",
+    "PROPORTIONS",
+    "RATES",
+    "correlation",
+    "no_events",
+    "proportion",
+    "rate",
+]

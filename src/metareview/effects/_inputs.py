@@ -1,6 +1,8 @@
 """The data arguments of :func:`~metareview.escalc` and the checks of their values.
 
-Which arguments each measure takes, and the rules their values must follow.
+Which arguments each measure takes, and the rules their values must follow. The
+same rules apply to the tables of :func:`~metareview.rma_mh` and
+:func:`~metareview.rma_peto`.
 
 Every check names the argument, the rule, the first offending row (1-based) and its
 value; missing values (NaN) pass every check and give NaN effect sizes.
@@ -13,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._validate import InputError, InputTypeError, same_length
+from .._validate import InputError, InputTypeError, column, same_length
 from . import _checks as check
 from ._binary import MEASURES as BINARY
 from ._continuous import MEASURES as CONTINUOUS
@@ -37,13 +39,35 @@ NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
+def read_arguments(
+    measure: str, given: dict[str, Any], data: Any, slab: Any
+) -> tuple[dict[str, FloatArray], NDArray[Any] | None]:
+    """Resolve and check the data arguments of ``measure``, and the study labels.
+
+    ``given`` maps argument names to arrays or column names of ``data`` (``None``
+    for an argument not given). Returns the arrays in the order of metafor's
+    tables (``ai bi n1i ci di n2i``, ``m1i sd1i n1i m2i ...``) and the labels
+    (``None`` without ``slab``).
+    """
+    if data is not None and not hasattr(data, "columns"):
+        raise InputTypeError(f"data must be a DataFrame; got {type(data).__name__}")
+    given = {name: value for name, value in given.items() if value is not None}
+    check_arguments(measure, given)
+    order = [name for group in NEEDS[measure] for name in group if name in given]
+    arrays = {name: column(name, given[name], data) for name in order}
+    k = common_length(arrays, data)
+    labels = study_labels(slab, data, k)
+    validate(measure, arrays)
+    return arrays, labels
+
+
 def check_arguments(measure: str, given: dict[str, Any]) -> None:
-    """Raise if ``measure`` lacks an argument it needs or is given one it ignores."""
+    """Raise if ``measure`` is given an argument it ignores or lacks one it needs.
+
+    The arguments it ignores are named first: person-time data given for an odds
+    ratio is one mistake, not four missing arguments.
+    """
     needs = NEEDS[measure]
-    for group in needs:
-        if not any(name in given for name in group):
-            what = " or ".join(f"{name}=" for name in group)
-            raise InputError(f"measure={measure!r} needs {what}")
     usable = {name for group in needs for name in group}
     extra = [name for name in given if name not in usable]
     if extra:
@@ -51,6 +75,10 @@ def check_arguments(measure: str, given: dict[str, Any]) -> None:
             f"measure={measure!r} does not use {', '.join(f'{n}=' for n in extra)}; "
             f"it takes {', '.join(f'{n}=' for group in needs for n in group)}"
         )
+    for group in needs:
+        if not any(name in given for name in group):
+            what = " or ".join(f"{name}=" for name in group)
+            raise InputError(f"measure={measure!r} needs {what}")
     if measure == "GEN" and "vi" in given and "sei" in given:
         raise InputError("give either vi= or sei=, not both")
 

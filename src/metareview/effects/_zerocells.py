@@ -16,7 +16,8 @@ from numpy.typing import NDArray
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-TO = ("all", "only0", "if0all", "none")
+# metafor's order, the default first
+TO = ("only0", "all", "if0all", "none")
 
 
 def has_zero(cells: list[FloatArray]) -> BoolArray:

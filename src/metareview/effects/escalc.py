@@ -8,21 +8,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from .._validate import InputError, InputTypeError, choice, column, positive_float
+from .._validate import InputError, InputTypeError, choice, positive_float
 from ._binary import MEASURES as BINARY
 from ._binary import binary
 from ._continuous import MEASURES as CONTINUOUS
 from ._continuous import continuous
 from ._counts import CORRELATIONS, PROPORTIONS, RATES, correlation, proportion, rate
-from ._inputs import (
-    DATA_ARGS,
-    NEEDS,
-    check_arguments,
-    common_length,
-    study_labels,
-    table_cells,
-    validate,
-)
+from ._inputs import DATA_ARGS, read_arguments, table_cells
 from ._zerocells import TO
 
 FloatArray = NDArray[np.float64]
@@ -220,32 +212,14 @@ def escalc(
             "for them); leave add=, to= and drop00= unset"
         )
     vt = _vtype(measure, convention, vtype)
-    if data is not None and not hasattr(data, "columns"):
-        raise InputTypeError(f"data must be a DataFrame; got {type(data).__name__}")
-
-    given = {
-        name: value
-        for name, value in zip(
-            DATA_ARGS,
-            (ai, bi, ci, di, n1i, n2i, x1i, x2i, t1i, t2i,
-             m1i, m2i, sd1i, sd2i, xi, ni, ri, yi, vi, sei),
-            strict=True,
-        )
-        if value is not None
-    }  # fmt: skip
-    check_arguments(measure, given)
-    # in the order of metafor's tables: ai bi n1i ci di n2i, m1i sd1i n1i m2i ...
-    order = [name for group in NEEDS[measure] for name in group if name in given]
-    arrays = {name: column(name, given[name], data) for name in order}
-    k = common_length(arrays, data)
-    labels = study_labels(slab, data, k)
-    validate(measure, arrays)
-
-    with np.errstate(all="ignore"):
-        y, v = _compute(measure, arrays, add_value, to, bool(drop00), vt, convention)
-    infinite = np.isinf(y) | np.isinf(v)
-    y[infinite] = np.nan
-    v[infinite] = np.nan
+    values = (ai, bi, ci, di, n1i, n2i, x1i, x2i, t1i, t2i,
+              m1i, m2i, sd1i, sd2i, xi, ni, ri, yi, vi, sei)  # fmt: skip
+    given = dict(zip(DATA_ARGS, values, strict=True))
+    arrays, labels = read_arguments(measure, given, data, slab)
+    y, v = effect_sizes(
+        measure, arrays, add=add_value, to=to, drop00=bool(drop00), vtype=vt,
+        convention=convention,
+    )  # fmt: skip
 
     out = data.copy() if data is not None else pd.DataFrame(arrays)
     out["yi"] = y
@@ -267,6 +241,39 @@ def _vtype(measure: str, convention: str, vtype: str | None) -> str:
             f"measure={measure!r} with convention={convention!r}; got {vtype!r}"
         )
     return vtype
+
+
+def effect_sizes(
+    measure: str,
+    arrays: dict[str, FloatArray],
+    *,
+    add: float | None = None,
+    to: str = "only0",
+    drop00: bool = False,
+    vtype: str = "LS",
+    convention: str = "metafor",
+    positive_vi: bool = False,
+) -> tuple[FloatArray, FloatArray]:
+    """Effect sizes and sampling variances of checked data arguments.
+
+    ``arrays`` holds what :func:`~metareview.effects._inputs.read_arguments`
+    returns; the options are :func:`escalc`'s, already checked. An infinite ``yi``
+    or ``vi`` makes both NaN. With ``positive_vi`` a study's ``yi`` and ``vi`` are
+    NaN unless ``vi > 0`` too: :func:`~metareview.rma_mh` weights the studies' own
+    effects by ``1/vi``, and leaves a study out of Q when its variance is 0 (as
+    with ``to="none"`` for RD when both groups have no events; metafor's
+    ``rma.mh`` keeps it and reports an infinite Q). ``escalc`` keeps such
+    studies, as metafor's does.
+    """
+    with np.errstate(all="ignore"):
+        y, v = _compute(measure, arrays, add, to, drop00, vtype, convention)
+    unusable = np.isinf(y) | np.isinf(v)
+    if positive_vi:
+        with np.errstate(invalid="ignore"):
+            unusable |= np.isnan(y) | ~(v > 0)
+    y[unusable] = np.nan
+    v[unusable] = np.nan
+    return y, v
 
 
 def _compute(
@@ -303,4 +310,4 @@ def _compute(
     return a["yi"], a["vi"].copy()
 
 
-__all__ = ["CONVENTIONS", "DATA_ARGS", "MEASURES", "escalc"]
+__all__ = ["CONVENTIONS", "DATA_ARGS", "MEASURES", "effect_sizes", "escalc"]

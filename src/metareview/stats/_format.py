@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .mh import MHResult
-    from .results import RMAResult
+    from .results import MHResult, RMAResult
 
 RATIO_MEASURES = frozenset({"OR", "RR", "PETO", "ROM", "IRR", "MPOR", "MPRR"})
 

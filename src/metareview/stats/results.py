@@ -212,3 +212,136 @@ class RMAResult:
         from ._format import html_rma
 
         return html_rma(self)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class MHResult:
+    """A Mantel-Haenszel or Peto meta-analysis. Fields follow metafor's ``rma.mh``.
+
+    ``beta`` ... ``ci_ub`` hold the pooled effect (log scale for OR, RR, IRR and
+    PETO). ``weights`` (percent), ``yi``, ``vi`` and ``slab`` have one entry per
+    study with complete counts (``k_all``); ``k`` counts the tables in the pooled
+    estimate (a second ``drop00`` leaves double-zero tables out of it: their
+    weight is 0). ``yi``/``vi`` are NaN where a study's own effect is not
+    estimable (e.g. a double-zero study with ``drop00``). ``QE`` is Cochran's Q of
+    those effects around the pooled Mantel-Haenszel (or Peto) estimate with
+    inverse-variance weights, on ``k_yi - 1`` degrees of freedom. ``MH`` is the
+    Cochran-Mantel-Haenszel test (``measure="OR"``) or the Mantel-Haenszel test
+    for person-time data (``"IRR"``), NaN otherwise; ``TA`` is Tarone's test for
+    heterogeneity of odds ratios (``"OR"`` only). With ``method="DL"`` the pooled
+    effect is the DerSimonian-Laird random-effects estimate with ``tau2``
+    computed from ``QE`` (RevMan 5's "M-H, Random").
+    """
+
+    beta: FloatArray
+    se: FloatArray
+    zval: FloatArray
+    pval: FloatArray
+    ci_lb: FloatArray
+    ci_ub: FloatArray
+    vb: FloatArray
+    tau2: float
+    k: int
+    k_pos: int | None
+    QE: float
+    QEp: float
+    I2: float
+    H2: float
+    MH: float
+    MHp: float
+    TA: float
+    TAp: float
+    weights: FloatArray
+    yi: FloatArray
+    vi: FloatArray
+    slab: tuple[str, ...]
+    measure: str
+    method: str
+    level: float
+    correct: bool
+    add: tuple[float, float]
+    to: tuple[str, str]
+    drop00: tuple[bool, bool]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def k_yi(self) -> int:
+        """Number of studies with an estimable effect ``yi`` (Q has ``k_yi - 1`` df)."""
+        return int(np.isfinite(self.yi).sum())
+
+    @property
+    def k_all(self) -> int:
+        """Number of studies with complete counts (the length of ``yi``, ``slab``)."""
+        return len(self.slab)
+
+    @property
+    def tau(self) -> float:
+        """Between-study standard deviation ``sqrt(tau2)`` (0 for ``method="FE"``)."""
+        return float(np.sqrt(self.tau2))
+
+    @property
+    def p(self) -> int:
+        """Number of coefficients (always 1: the pooled effect)."""
+        return 1
+
+    def predict(self, *, transf: Transform | None = None) -> Prediction:
+        """Pooled effect with its confidence interval, as metafor's ``predict``.
+
+        The prediction interval is ``β̂ ± z·sqrt(se² + τ²)``; for the fixed-effect
+        Mantel-Haenszel and Peto models (τ² = 0) it equals the confidence interval.
+        ``transf`` (e.g. ``numpy.exp``) is applied to every field but ``se``.
+        """
+        from .inference import crit
+
+        pred = self.beta.copy()
+        se = self.se.copy()
+        c = crit(self.level, None)
+        spi = np.sqrt(se**2 + self.tau2)
+        fields = [pred, self.ci_lb.copy(), self.ci_ub.copy(), pred - c * spi]
+        fields.append(pred + c * spi)
+        if transf is not None:
+            fields = [np.asarray(transf(a), dtype=np.float64) for a in fields]
+        return Prediction(
+            pred=fields[0],
+            se=se,
+            ci_lb=fields[1],
+            ci_ub=fields[2],
+            pi_lb=fields[3],
+            pi_ub=fields[4],
+            level=self.level,
+            pi_type="default",
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row with the pooled effect and the model-level statistics."""
+        import pandas as pd
+
+        rows: dict[str, Any] = {
+            "term": ["intrcpt"],
+            "estimate": self.beta,
+            "se": self.se,
+            "zval": self.zval,
+            "pval": self.pval,
+            "ci_lb": self.ci_lb,
+            "ci_ub": self.ci_ub,
+        }
+        for name in ("k", "tau2", "I2", "H2", "QE", "QEp", "MH", "MHp", "TA", "TAp"):
+            rows[name] = getattr(self, name)
+        rows.update(measure=self.measure, method=self.method, level=self.level)
+        return pd.DataFrame(rows)
+
+    def __str__(self) -> str:
+        from ._format import format_mh
+
+        return format_mh(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"<MHResult measure={self.measure!r} method={self.method!r} k={self.k} "
+            f"estimate={self.beta[0]:.4g}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from ._format import html_mh
+
+        return html_mh(self)
