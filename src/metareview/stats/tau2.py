@@ -124,11 +124,16 @@ def _genq(prob: Problem, a: FloatArray) -> Tau2Fit:
     (DerSimonian & Kacker 2007, eq. 6). ``a = 1`` gives Hedges (HE), ``a = 1/v``
     DerSimonian-Laird (DL).
     """
+    tau2, fit, trp = _genq_tau2(prob, a)
+    return _closed(prob, tau2, _genq_se(prob, fit, trp, tau2))
+
+
+def _genq_tau2(prob: Problem, a: FloatArray) -> tuple[FloatArray, _wls.Fit, FloatArray]:
+    """Return the generalised-Q τ² (truncated at 0), its fit and ``tr(P_a)``."""
     fit = _wls.wls(prob.y, prob.X, a)
     trp = _wls.trace_p(fit, prob.X)
     raw = (fit.rss - _wls.trace_pd(fit, prob.X, prob.v)) / trp
-    tau2 = np.maximum(raw, 0.0)
-    return _closed(prob, tau2, _se_genq(prob, a, tau2))
+    return np.maximum(raw, 0.0), fit, trp
 
 
 def _se_genq(prob: Problem, a: FloatArray, tau2: FloatArray) -> FloatArray:
@@ -138,8 +143,15 @@ def _se_genq(prob: Problem, a: FloatArray, tau2: FloatArray) -> FloatArray:
     1997; DerSimonian & Kacker 2007), divided by ``tr(P_a)²``.
     """
     fit = _wls.wls(prob.y, prob.X, a)
+    return _genq_se(prob, fit, _wls.trace_p(fit, prob.X), tau2)
+
+
+def _genq_se(
+    prob: Problem, fit: _wls.Fit, trp: FloatArray, tau2: FloatArray
+) -> FloatArray:
+    """``sqrt(2 tr(P_a Σ P_a Σ)) / tr(P_a)`` from the fit with weights ``a``."""
     sigma = prob.v + tau2[:, None]
-    return np.sqrt(_var_quadratic(fit, prob.X, sigma)) / _wls.trace_p(fit, prob.X)
+    return np.sqrt(_var_quadratic(fit, prob.X, sigma)) / trp
 
 
 def dl(prob: Problem, opts: Options) -> Tau2Fit:
@@ -225,9 +237,16 @@ def _se_sj(prob: Problem, opts: Options, tau2: FloatArray) -> FloatArray:
 
 
 def _start(prob: Problem, opts: Options) -> FloatArray:
+    """Start value of the iterative estimators: ``tau2_init``, else Hedges' (HE).
+
+    HE is floored at 1% of the mean sampling variance, so that the start (and
+    with it the estimate, should the likelihood have several maxima) is
+    equivariant under a change of the scale of ``yi``.
+    """
     if opts.tau2_init is not None:
         return np.full(prob.y.shape[0], float(opts.tau2_init))
-    return np.maximum(he(prob, opts).tau2, 0.01)
+    floor = 0.01 * np.einsum("mk,mk->m", prob.mask, prob.v) / prob.k
+    return np.maximum(_genq_tau2(prob, prob.mask)[0], floor)
 
 
 Step = Callable[[Problem, FloatArray], FloatArray]
@@ -289,26 +308,25 @@ def _pm_step(prob: Problem, tau2: FloatArray) -> FloatArray:
 def _iterate(
     prob: Problem, opts: Options, step: Step
 ) -> tuple[FloatArray, NDArray[np.bool_], NDArray[np.int_]]:
-    """Safeguarded Fisher scoring for all analyses at once.
+    """Safeguarded Newton iteration for all analyses at once.
 
-    Analyses whose step is not positive at τ² = 0 have their maximum on the
-    boundary and stop there. For the others a bracket ``[lo, hi]`` with a
-    positive step at ``lo`` and a negative one at ``hi`` is kept; a Fisher step
-    that leaves the bracket is replaced by bisection, so the iteration cannot
-    oscillate or diverge (plain Fisher scoring can, when τ² is small next to the
-    sampling variances). Stops when the change is below ``tol``.
+    Each analysis keeps a bracket ``[lo, hi]`` with a positive step at ``lo`` and
+    a negative one at ``hi``. A Newton step that leaves the bracket, or does not
+    halve the previous change, is replaced by bisection (as Numerical Recipes'
+    ``rtsafe``), so the iteration cannot oscillate or diverge as plain Fisher
+    scoring can when τ² is small next to the sampling variances. When a step
+    heads to or below 0, the step at τ² = 0 is evaluated once: if it is not
+    positive the maximum is on the boundary and τ² = 0. Stops when the change is
+    below ``tol``.
     """
     m = prob.y.shape[0]
-    # only the sign of the step at 0 matters; with (nearly) equal effects its
-    # denominator underflows and the step is -inf, which is the right answer
-    with np.errstate(over="ignore", divide="ignore"):
-        at_zero = step(prob, np.zeros(m))
-    active = at_zero > 0
-    tau2 = np.where(active, _start(prob, opts), 0.0)
+    tau2 = _start(prob, opts)
     lo = np.zeros(m)
-    hi = np.where(active, np.inf, 0.0)
+    hi = np.full(m, np.inf)
     last = np.full(m, np.inf)  # size of the previous change
-    done = ~active
+    zero_checked = np.zeros(m, bool)
+    done = prob.k <= prob.p  # nothing to estimate τ² from
+    tau2[done] = 0.0
     iters = np.zeros(m, np.int_)
     for _ in range(opts.maxiter):
         idx: Any = np.flatnonzero(~done)
@@ -318,22 +336,66 @@ def _iterate(
             idx, sub = slice(None), prob
         else:
             sub = prob.take(idx)
-        t, lo_i, hi_i = tau2[idx], lo[idx], hi[idx]
+        t, lo_i, hi_i, last_i = tau2[idx], lo[idx], hi[idx], last[idx]
         delta = step(sub, t)
+        new = t + opts.stepadj * delta
         rising = delta > 0
         lo_i = np.where(rising, t, lo_i)
-        hi_i = np.where(rising, hi_i, t)
-        new = t + opts.stepadj * delta
-        # bisect when the step leaves the bracket or does not halve the last change
-        slow = (new <= lo_i) | (new >= hi_i) | (np.abs(delta) > 0.5 * last[idx])
-        bounded = np.isfinite(hi_i)
-        mid = np.where(bounded, (lo_i + hi_i) / 2.0, 2.0 * t + 1e-4)
-        new = np.where(slow & (bounded | (new <= lo_i)), mid, new)
+        hi_i = np.where(rising | (delta == 0), hi_i, t)
+        # a Newton step is taken as it is if it stays inside the bracket, halves
+        # the last change and does not head for 0 before a rising step was seen
+        fine = (new > lo_i) & (new < hi_i) & (np.abs(delta) <= 0.5 * last_i)
+        fine &= (lo_i > 0) | (new >= 0.5 * t) | zero_checked[idx]
+        if not fine.all():
+            bracket = (lo_i, hi_i, last_i)
+            new = _safeguard(sub, step, t, delta, new, bracket, zero_checked, idx)
         change = np.abs(new - t)
-        tau2[idx], lo[idx], hi[idx], last[idx] = new, lo_i, hi_i, change
+        if isinstance(idx, slice):
+            tau2, lo, hi, last = new, lo_i, hi_i, change
+        else:
+            tau2[idx], lo[idx], hi[idx], last[idx] = new, lo_i, hi_i, change
         iters[idx] += 1
-        done[idx] = change <= opts.tol
+        done[idx] = (change <= opts.tol) | (new == 0) & zero_checked[idx]
     return tau2, done, iters
+
+
+def _safeguard(
+    prob: Problem,
+    step: Step,
+    t: FloatArray,
+    delta: FloatArray,
+    new: FloatArray,
+    bracket: tuple[FloatArray, FloatArray, FloatArray],
+    zero_checked: NDArray[np.bool_],
+    idx: Any,
+) -> FloatArray:
+    """Replace Newton steps that cannot be trusted (see :func:`_iterate`).
+
+    Where the iteration heads for 0 with no rising step seen yet, the step at
+    τ² = 0 is evaluated once: if it is not positive the maximum is on the
+    boundary and τ² = 0. Elsewhere a step that leaves the bracket or does not
+    halve the last change becomes a bisection of the bracket (or a doubling of τ²
+    while no upper end is known).
+    """
+    lo, hi, last = bracket
+    heading = (lo == 0) & (new < 0.5 * t) & ~zero_checked[idx]
+    boundary = np.zeros(t.shape[0], bool)
+    rows = np.flatnonzero(heading)
+    if rows.size:
+        # only the sign matters; with (nearly) equal effects the step's
+        # denominator underflows and the step is -inf, which is the right answer
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            at0 = step(prob.take(rows), np.zeros(rows.size))
+        boundary[rows] = ~(at0 > 0)
+        checked = zero_checked[idx]
+        checked[rows] = True
+        zero_checked[idx] = checked
+    slow = (new <= lo) | (new >= hi) | (np.abs(delta) > 0.5 * last)
+    slow &= delta != 0
+    bounded = np.isfinite(hi)
+    mid = np.where(bounded, (lo + hi) / 2.0, 2.0 * t + 1e-4)
+    new = np.where(slow & (bounded | (new <= lo)), mid, new)
+    return np.where(boundary, 0.0, new)
 
 
 def _warn_unconverged(name: str, converged: NDArray[np.bool_], opts: Options) -> None:
@@ -358,10 +420,37 @@ def _iterative(
     opts: Options,
     step: Step,
     se: Callable[[Problem, FloatArray], FloatArray],
+    loglik: Callable[[Problem, FloatArray], FloatArray] | None = None,
 ) -> Tau2Fit:
     tau2, converged, iters = _iterate(prob, opts, step)
+    if loglik is not None:
+        # the (restricted) likelihood can have a local maximum inside and another
+        # at 0; keep the higher one, so the answer does not depend on the start
+        inside = tau2 > 0
+        if inside.any():
+            zero = np.zeros(prob.y.shape[0])
+            tau2 = np.where(
+                inside & (loglik(prob, zero) > loglik(prob, tau2)), 0.0, tau2
+            )
     _warn_unconverged(name, converged, opts)
     return Tau2Fit(tau2, se(prob, tau2), converged, iters)
+
+
+def _loglik_ml(prob: Problem, tau2: FloatArray) -> FloatArray:
+    """Profile log-likelihood of τ², up to a constant: ``-(log|Σ| + y'Py) / 2``."""
+    fit = prob.fit(tau2)
+    logdet = np.einsum("mk,mk->m", prob.mask, np.log(prob.v + tau2[:, None]))
+    return -0.5 * (logdet + fit.rss)
+
+
+def _loglik_reml(prob: Problem, tau2: FloatArray) -> FloatArray:
+    """Restricted log-likelihood of τ², up to a constant (Harville 1977).
+
+    ``-(log|Σ| + log|X'Σ⁻¹X| + y'Py) / 2``.
+    """
+    fit = prob.fit(tau2)
+    logdet = np.einsum("mk,mk->m", prob.mask, np.log(prob.v + tau2[:, None]))
+    return -0.5 * (logdet + _wls.logdet(fit.M) + fit.rss)
 
 
 def _se_reml(prob: Problem, tau2: FloatArray) -> FloatArray:
@@ -384,13 +473,13 @@ def _se_eb(prob: Problem, tau2: FloatArray) -> FloatArray:
 
 
 def reml(prob: Problem, opts: Options) -> Tau2Fit:
-    """Restricted maximum likelihood (Viechtbauer 2005, eq. 10), Fisher scoring."""
-    return _iterative("REML", prob, opts, _reml_step, _se_reml)
+    """Restricted maximum likelihood (Viechtbauer 2005, eq. 10), Newton's method."""
+    return _iterative("REML", prob, opts, _reml_step, _se_reml, _loglik_reml)
 
 
 def ml(prob: Problem, opts: Options) -> Tau2Fit:
-    """Maximum likelihood (Viechtbauer 2005, eq. 9), Fisher scoring."""
-    return _iterative("ML", prob, opts, _ml_step, _se_ml)
+    """Maximum likelihood (Viechtbauer 2005, eq. 9), Newton's method."""
+    return _iterative("ML", prob, opts, _ml_step, _se_ml, _loglik_ml)
 
 
 def eb(prob: Problem, opts: Options) -> Tau2Fit:
