@@ -472,3 +472,12 @@ def test_result_is_frozen() -> None:
     with pytest.raises(AttributeError):
         res.tau2 = 0.0  # type: ignore[misc]
     assert res.tau == np.sqrt(res.tau2)
+
+
+def test_predict_with_transf_has_no_standard_error() -> None:
+    res = rma([0.1, 0.3, -0.2, 0.4], [0.02, 0.03, 0.05, 0.04])
+    pred = res.predict(transf=np.exp)
+    assert np.isnan(pred.se).all()
+    assert_allclose(pred.pred, np.exp(res.beta))
+    assert "se" not in str(pred)
+    assert "se" in str(res.predict())

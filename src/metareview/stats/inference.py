@@ -138,21 +138,14 @@ def predict(
         cpi = crit(level, np.asarray(float(res.k - 2))) if res.k > 2 else np.nan
     else:  # metafor's interval; for EE/FE models it is the confidence interval
         cpi = c
-    pi_lb, pi_ub = pred - cpi * spi, pred + cpi * spi
-    if transf is not None:
-        pred, ci_lb, ci_ub, pi_lb, pi_ub = (
-            np.asarray(transf(a), dtype=np.float64)
-            for a in (pred, ci_lb, ci_ub, pi_lb, pi_ub)
-        )
-    return Prediction(
-        pred=pred,
-        se=se,
-        ci_lb=ci_lb,
-        ci_ub=ci_ub,
-        pi_lb=pi_lb,
-        pi_ub=pi_ub,
+    return Prediction.build(
+        pred,
+        se,
+        (ci_lb, ci_ub),
+        (pred - cpi * spi, pred + cpi * spi),
         level=level,
         pi_type=pi,
+        transf=transf,
     )
 
 

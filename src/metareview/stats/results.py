@@ -37,8 +37,8 @@ class FitStats:
 class Prediction:
     """Predicted (pooled) effect with its confidence and prediction intervals.
 
-    Fields follow metafor's ``predict.rma``; with ``transf`` every field but
-    ``se`` is on the transformed scale.
+    Fields follow metafor's ``predict.rma``; with ``transf`` every field is on
+    the transformed scale and ``se`` (which has no meaning there) is NaN.
     """
 
     pred: FloatArray
@@ -49,6 +49,34 @@ class Prediction:
     pi_ub: FloatArray
     level: float
     pi_type: str
+
+    @classmethod
+    def build(
+        cls,
+        pred: FloatArray,
+        se: FloatArray,
+        ci: tuple[FloatArray, FloatArray],
+        pi: tuple[FloatArray, FloatArray],
+        *,
+        level: float,
+        pi_type: str,
+        transf: Transform | None,
+    ) -> Prediction:
+        """Assemble a prediction, applying ``transf`` to the estimate and limits."""
+        fields = [pred, ci[0], ci[1], pi[0], pi[1]]
+        if transf is not None:
+            fields = [np.asarray(transf(a), dtype=np.float64) for a in fields]
+            se = np.full_like(se, np.nan)
+        return cls(
+            pred=fields[0],
+            se=se,
+            ci_lb=fields[1],
+            ci_ub=fields[2],
+            pi_lb=fields[3],
+            pi_ub=fields[4],
+            level=level,
+            pi_type=pi_type,
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Return the prediction as a DataFrame, one row per prediction."""
@@ -66,7 +94,8 @@ class Prediction:
         )
 
     def __str__(self) -> str:
-        return self.to_frame().to_string(index=False, float_format=lambda x: f"{x:.4f}")
+        frame = self.to_frame().dropna(axis=1, how="all")
+        return frame.to_string(index=False, float_format=lambda x: f"{x:.4f}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -289,7 +318,8 @@ class MHResult:
 
         The prediction interval is ``β̂ ± z·sqrt(se² + τ²)``; for the fixed-effect
         Mantel-Haenszel and Peto models (τ² = 0) it equals the confidence interval.
-        ``transf`` (e.g. ``numpy.exp``) is applied to every field but ``se``.
+        ``transf`` (e.g. ``numpy.exp``) is applied to the estimate and the limits;
+        ``se`` is then NaN.
         """
         from .inference import crit
 
@@ -297,19 +327,14 @@ class MHResult:
         se = self.se.copy()
         c = crit(self.level, None)
         spi = np.sqrt(se**2 + self.tau2)
-        fields = [pred, self.ci_lb.copy(), self.ci_ub.copy(), pred - c * spi]
-        fields.append(pred + c * spi)
-        if transf is not None:
-            fields = [np.asarray(transf(a), dtype=np.float64) for a in fields]
-        return Prediction(
-            pred=fields[0],
-            se=se,
-            ci_lb=fields[1],
-            ci_ub=fields[2],
-            pi_lb=fields[3],
-            pi_ub=fields[4],
+        return Prediction.build(
+            pred,
+            se,
+            (self.ci_lb.copy(), self.ci_ub.copy()),
+            (pred - c * spi, pred + c * spi),
             level=self.level,
             pi_type="default",
+            transf=transf,
         )
 
     def to_frame(self) -> pd.DataFrame:
