@@ -10,19 +10,19 @@ from typing import Any
 
 import pytest
 
-GOLDEN = Path(__file__).parent / "golden" / "metafor.json"
+GOLDEN = Path(__file__).parent / "golden" / "metafor"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 @cache
-def golden() -> dict[str, Any]:
-    """Return the parsed metafor.json (see tests/golden/make_golden.R)."""
-    return json.loads(GOLDEN.read_text())
+def golden(section: str) -> dict[str, Any]:
+    """Return the parsed ``golden/metafor/<section>.json`` (see make_golden.R)."""
+    return json.loads((GOLDEN / f"{section}.json").read_text())
 
 
 def golden_cases(section: str) -> list[dict[str, Any]]:
-    """Return the cases of one section of metafor.json."""
-    return list(golden()["sections"][section])
+    """Return the cases of one section of the metafor reference values."""
+    return list(golden(section)["cases"])
 
 
 def shared_data(*parts: str) -> Path:
