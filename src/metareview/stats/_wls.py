@@ -122,3 +122,34 @@ def trace_pdpd(fit: Fit, X: Design, d: FloatArray) -> FloatArray:
         - 2.0 * trace_solve(fit.M, gram(X, w * wd * wd))
         + trace_solve_sq(fit.M, gram(X, w * wd))
     )
+
+
+def traces_p_pp(fit: Fit, X: Design) -> tuple[FloatArray, FloatArray]:
+    """Return ``tr(P)`` and ``tr(PP)`` together (they share ``X'W²X``).
+
+    ``tr(PP) = sum w² - 2 tr(M^{-1} X'W³X) + tr((M^{-1} X'W²X)²)``; for an
+    intercept only these are sums of ``w``, ``w²`` and ``w³``.
+    """
+    w = fit.w
+    w2 = w * w
+    if X is None:
+        sw = fit.M[:, 0, 0]
+        sw2 = np.add.reduce(w2, axis=1)
+        ratio = sw2 / sw
+        return sw - ratio, sw2 - 2.0 * np.einsum("mk,mk->m", w2, w) / sw + ratio**2
+    S2 = gram(X, w2)
+    trp = np.add.reduce(w, axis=1) - trace_solve(fit.M, S2)
+    trpp = (
+        np.add.reduce(w2, axis=1)
+        - 2.0 * trace_solve(fit.M, gram(X, w2 * w))
+        + trace_solve_sq(fit.M, S2)
+    )
+    return trp, trpp
+
+
+def quad(fit: Fit, X: Design, c: FloatArray) -> FloatArray:
+    """Return ``c'X M^{-1} X'c`` for each analysis."""
+    xc = cross(X, c)
+    if X is None:
+        return xc[:, 0] * xc[:, 0] / fit.M[:, 0, 0]
+    return np.einsum("mi,mi->m", xc, solve(fit.M, xc))

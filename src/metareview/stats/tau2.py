@@ -255,11 +255,9 @@ Step = Callable[[Problem, FloatArray], FloatArray]
 def _ppp(fit: _wls.Fit, X: _wls.Design) -> tuple[FloatArray, FloatArray]:
     """Return ``y'PPy`` and ``y'PPPy`` without forming ``P`` (``Py = W r``)."""
     u = fit.w * fit.resid
-    xu = _wls.cross(X, fit.w * u)
+    wu = fit.w * u
     yppy = np.einsum("mk,mk->m", u, u)
-    ypppy = np.einsum("mk,mk->m", fit.w * u, u) - np.einsum(
-        "mi,mi->m", xu, _wls.solve(fit.M, xu)
-    )
+    ypppy = np.einsum("mk,mk->m", wu, u) - _wls.quad(fit, X, wu)
     return yppy, ypppy
 
 
@@ -280,9 +278,9 @@ def _reml_step(prob: Problem, tau2: FloatArray) -> FloatArray:
     """
     fit = prob.fit(tau2)
     yppy, ypppy = _ppp(fit, prob.X)
-    half_trpp = 0.5 * _wls.trace_pdpd(fit, prob.X, np.ones_like(fit.w))
-    score = 0.5 * (yppy - _wls.trace_p(fit, prob.X))
-    return _newton(score, ypppy - half_trpp, half_trpp)
+    trp, trpp = _wls.traces_p_pp(fit, prob.X)
+    half_trpp = 0.5 * trpp
+    return _newton(0.5 * (yppy - trp), ypppy - half_trpp, half_trpp)
 
 
 def _ml_step(prob: Problem, tau2: FloatArray) -> FloatArray:
@@ -294,7 +292,7 @@ def _ml_step(prob: Problem, tau2: FloatArray) -> FloatArray:
     fit = prob.fit(tau2)
     yppy, ypppy = _ppp(fit, prob.X)
     half_sw2 = 0.5 * np.einsum("mk,mk->m", fit.w, fit.w)
-    score = 0.5 * (yppy - fit.w.sum(axis=1))
+    score = 0.5 * (yppy - np.add.reduce(fit.w, axis=1))
     return _newton(score, ypppy - half_sw2, half_sw2)
 
 
@@ -455,8 +453,7 @@ def _loglik_reml(prob: Problem, tau2: FloatArray) -> FloatArray:
 
 def _se_reml(prob: Problem, tau2: FloatArray) -> FloatArray:
     """``sqrt(2 / tr(PP))``: inverse Fisher information of the restricted likelihood."""
-    fit = prob.fit(tau2)
-    return np.sqrt(2.0 / _wls.trace_pdpd(fit, prob.X, np.ones_like(fit.w)))
+    return np.sqrt(2.0 / _wls.traces_p_pp(prob.fit(tau2), prob.X)[1])
 
 
 def _se_ml(prob: Problem, tau2: FloatArray) -> FloatArray:
