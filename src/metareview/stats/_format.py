@@ -6,9 +6,12 @@ import html
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
 if TYPE_CHECKING:
     from .results import MHResult, RMAResult
+
+FloatArray = NDArray[np.float64]
 
 RATIO_MEASURES = frozenset({"OR", "RR", "PETO", "ROM", "IRR", "MPOR", "MPRR"})
 
@@ -31,6 +34,12 @@ def _stars(p: float) -> str:
 
 
 def _title(res: RMAResult) -> str:
+    if not res.int_only:
+        if res.method in ("EE", "FE"):  # metafor says Fixed-Effects for EE too
+            return f"Fixed-Effects with Moderators Model (k = {res.k})"
+        if res.tau2_fix:
+            return f"Mixed-Effects Model (k = {res.k}; user-specified tau^2 value)"
+        return f"Mixed-Effects Model (k = {res.k}; tau^2 estimator: {res.method})"
     if res.method in ("EE", "FE"):
         kind = "Equal-Effects" if res.method == "EE" else "Fixed-Effects"
         return f"{kind} Model (k = {res.k})"
@@ -39,7 +48,74 @@ def _title(res: RMAResult) -> str:
     return f"Random-Effects Model (k = {res.k}; tau^2 estimator: {res.method})"
 
 
+def _residual_heterogeneity(res: RMAResult) -> list[str]:
+    """Heterogeneity block of a model with moderators (metafor's wording)."""
+    rows = []
+    if res.method not in ("EE", "FE"):
+        se = "" if not np.isfinite(res.se_tau2) else f" (SE = {res.se_tau2:.4f})"
+        rows += [
+            ("tau^2 (estimated amount of residual heterogeneity)", _tau2_text(res, se)),
+            ("tau (square root of estimated tau^2 value)", _tau2_text(res, "", True)),
+        ]
+    rows += [
+        ("I^2 (residual heterogeneity / unaccounted variability)", _pct(res.I2)),
+        ("H^2 (unaccounted variability / sampling variability)", _num(res.H2, 2)),
+    ]
+    if np.isfinite(res.R2):
+        rows.append(("R^2 (amount of heterogeneity accounted for)", _pct(res.R2)))
+    lines = [f"{(label + ':').ljust(55)} {value}" for label, value in rows]
+    lines += [
+        "",
+        "Test for Residual Heterogeneity:",
+        f"QE(df = {res.k - res.p}) = {res.QE:.4f}, p-val {_pv(res.QEp)}",
+    ]
+    if res.p > 1:
+        lines += ["", *moderators_test(res.QM, res.QMdf, res.QMp, res.btt)]
+    return lines
+
+
+def _tau2_text(res: RMAResult, se: str, root: bool = False) -> str:
+    if not np.isfinite(res.tau2):
+        return "not estimable"
+    return f"{res.tau:.4f}" if root else f"{res.tau2:.4f}{se}"
+
+
+def btt_label(btt: tuple[int, ...]) -> str:
+    """``coefficient 2`` or ``coefficients 2:3,5``: 1-based runs, as metafor."""
+    runs: list[list[int]] = []
+    for j in sorted(btt):
+        if runs and j == runs[-1][-1] + 1:
+            runs[-1].append(j)
+        else:
+            runs.append([j])
+    text = ",".join(
+        f"{r[0] + 1}" if len(r) == 1 else f"{r[0] + 1}:{r[-1] + 1}" for r in runs
+    )
+    return f"coefficient{'s' if len(btt) > 1 else ''} {text}"
+
+
+def moderators_test(
+    QM: float,
+    QMdf: tuple[float, float],
+    QMp: float,
+    btt: tuple[int, ...],
+    mark: str = "",
+) -> list[str]:
+    """``Test of Moderators`` block: chi-square ``QM`` or ``F`` form."""
+    df1, df2 = QMdf
+    if np.isfinite(df2):
+        stat = f"F(df1 = {df1:g}, df2 = {df2:g}) = {QM:.4f}"
+    else:
+        stat = f"QM(df = {df1:g}) = {QM:.4f}"
+    return [
+        f"Test of Moderators ({btt_label(btt)}):{mark}",
+        f"{stat}, p-val {_pv(QMp)}",
+    ]
+
+
 def _heterogeneity(res: RMAResult) -> list[str]:
+    if not res.int_only:
+        return _residual_heterogeneity(res)
     lines = []
     fixed_only = res.method in ("EE", "FE")
     if not fixed_only:
@@ -73,32 +149,36 @@ def _pv(p: float) -> str:
     return s.replace("<", "< ") if s.startswith("<") else f"= {s}"
 
 
-def _table(res: RMAResult) -> list[str]:
+def _table(
+    res: RMAResult, pvals: FloatArray | None = None, mark: str = ""
+) -> list[str]:
+    """Coefficient table; ``pvals`` replace the model's (e.g. permutation ones)."""
+    pval = res.pval if pvals is None else pvals
     stat = "tval" if res.dfs is not None else "zval"
     head = ["estimate", "se", stat]
     if res.dfs is not None:
         head.append("df")
-    head += ["pval", "ci.lb", "ci.ub", ""]
+    head += ["pval" + mark, "ci.lb", "ci.ub", ""]
     rows = []
     for j, name in enumerate(res.coef_names):
         cells = [f"{res.beta[j]:.4f}", f"{res.se[j]:.4f}", f"{res.zval[j]:.4f}"]
         if res.dfs is not None:
             cells.append(f"{res.dfs:g}")
         cells += [
-            fmt_p(float(res.pval[j])),
+            fmt_p(float(pval[j])),
             f"{res.ci_lb[j]:.4f}",
             f"{res.ci_ub[j]:.4f}",
         ]
-        cells.append(_stars(float(res.pval[j])))
-        rows.append((name if res.p > 1 else "", cells))
+        cells.append(_stars(float(pval[j])))
+        rows.append((name if not res.int_only else "", cells))
     widths = [max(len(h), *(len(r[1][i]) for r in rows)) for i, h in enumerate(head)]
     lab = max(len(r[0]) for r in rows)
-    pad = " " * lab + (" " if lab else "")
+    pad = " " * lab + ("  " if lab else "")
     out = [
         pad + "  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True)).rstrip()
     ]
     for name, cells in rows:
-        line = (name.ljust(lab) + " " if lab else "") + "  ".join(
+        line = (name.ljust(lab) + "  " if lab else "") + "  ".join(
             c.rjust(w) for c, w in zip(cells, widths, strict=True)
         )
         out.append(line.rstrip())
@@ -123,7 +203,7 @@ def format_rma(res: RMAResult, *, fit_stats: bool = False) -> str:
     if fit_stats:
         lines += [*_fitstats(res), ""]
     lines += [*_heterogeneity(res), "", "Model Results:", "", *_table(res)]
-    if res.measure in RATIO_MEASURES and res.p == 1:
+    if res.measure in RATIO_MEASURES and res.int_only:
         ex = np.exp([res.beta[0], res.ci_lb[0], res.ci_ub[0]])
         lines += [
             "",

@@ -26,14 +26,23 @@ def gram(X: Design, c: FloatArray) -> FloatArray:
         return np.add.reduce(c, axis=1)[:, None, None]
     if X.shape[2] == 1:
         return np.einsum("mk,mk->m", c, X[:, :, 0] * X[:, :, 0])[:, None, None]
-    return np.einsum("mk,mki,mkj->mij", c, X, X)
+    p = X.shape[2]
+    if p > 4:  # batched matrix products: (X' diag(c)) X
+        return np.matmul(np.swapaxes(X * c[:, :, None], 1, 2), X)
+    # a few coefficients (meta-regression): one dot product per pair is fastest
+    out = np.empty((X.shape[0], p, p))
+    for i in range(p):
+        ci = c * X[:, :, i]
+        for j in range(i, p):
+            out[:, i, j] = out[:, j, i] = np.einsum("mk,mk->m", ci, X[:, :, j])
+    return out
 
 
 def cross(X: Design, c: FloatArray) -> FloatArray:
     """Return ``X' c`` for each analysis, shape ``(m, p)``."""
     if X is None:
         return np.add.reduce(c, axis=1)[:, None]
-    return np.einsum("mk,mki->mi", c, X)
+    return np.matmul(c[:, None, :], X)[:, 0, :]
 
 
 def solve(M: FloatArray, b: FloatArray) -> Any:
@@ -94,7 +103,7 @@ def wls(y: FloatArray, X: Design, w: FloatArray) -> Fit:
     elif X.shape[2] == 1:
         resid = y - X[:, :, 0] * beta
     else:
-        resid = y - np.einsum("mki,mi->mk", X, beta)
+        resid = y - np.matmul(X, beta[:, :, None])[:, :, 0]
     return Fit(w=w, M=M, beta=beta, resid=resid)
 
 

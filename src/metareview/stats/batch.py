@@ -61,9 +61,10 @@ def rma_batch(
     DataFrame
         One row per analysis, in order of first appearance, with the ``by``
         columns and the fields of :meth:`RMAResult.to_frame` (``estimate se zval
-        pval ci_lb ci_ub k tau2 se_tau2 I2 H2 QE QEp method test level
-        converged``) plus the prediction interval ``pi_lb pi_ub``. Analyses with
-        one study have ``tau2`` NaN, as :func:`rma` reports them.
+        pval ci_lb ci_ub k tau2 se_tau2 I2 H2 R2 QE QEp QM QMdf1 QMdf2 QMp method
+        test level converged``; ``QMdf2`` is NaN for the chi-square test, ``R2``
+        NaN without moderators) plus the prediction interval ``pi_lb pi_ub``.
+        Analyses with one study have ``tau2`` NaN, as :func:`rma` reports them.
 
     Examples
     --------
@@ -131,8 +132,13 @@ def rma_batch(
         "se_tau2": fit.se_tau2,
         "I2": np.where(single, np.nan, fit.I2),
         "H2": np.where(single, np.nan, fit.H2),
+        "R2": np.nan,  # no moderators
         "QE": fit.QE,
         "QEp": fit.QEp,
+        "QM": fit.QM,
+        "QMdf1": fit.QMdf,
+        "QMdf2": np.nan if fit.dfs is None else fit.dfs,
+        "QMp": fit.QMp,
         "method": method,
         "test": test,
         "level": level,
@@ -176,3 +182,13 @@ def _pad(codes: Any, y: Any, v: Any, m: int) -> Problem:
     V[codes, pos] = v
     mask[codes, pos] = 1.0
     return Problem(y=Y, v=V, X=None, mask=mask)
+
+
+def _unpad(codes: Any, values: Any) -> Any:
+    """Inverse of :func:`_pad`: the ``(m, k_max)`` entry of each row, in row order."""
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes, minlength=values.shape[0])
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    pos = np.empty(codes.size, dtype=np.intp)
+    pos[order] = np.arange(codes.size) - starts[codes[order]]
+    return values[codes, pos]

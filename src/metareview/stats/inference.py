@@ -20,7 +20,7 @@ doi:10.1111/j.1467-985X.2008.00552.x
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -149,6 +149,47 @@ def predict(
     )
 
 
+def predict_mods(
+    res: RMAResult, newmods: Any, level: float, pi: str, transf: Transform | None
+) -> Prediction:
+    """Predictions of a meta-regression at ``newmods`` (``RMAResult.predict``).
+
+    ``pred = x'β̂``, ``se = sqrt(x' V x)`` (rows of X times the p x p ``vb``), the
+    confidence interval ``pred ± c·se`` and the prediction interval
+    ``pred ± c·sqrt(se² + τ²)`` with the residual τ² and the model's critical
+    value ``c`` (normal, or t on ``k - p`` df), as metafor's ``predict.rma``.
+    """
+    if pi != "default":
+        raise InputError(
+            f"pi={pi!r} is for models without moderators; a meta-regression has "
+            "metafor's interval only (pi='default')"
+        )
+    if newmods is None:
+        X = np.asarray(res.X)
+    elif res.design is None:
+        raise InputError(
+            "newmods= is for models with moderators; this model has an intercept "
+            "only (its prediction is the pooled effect: call predict())"
+        )
+    else:
+        X = res.design.transform(newmods)
+    pred = X @ res.beta
+    se = np.sqrt(np.einsum("ni,ij,nj->n", X, res.vb, X))
+    dfs = None if res.dfs is None else np.asarray(res.dfs)
+    c = crit(level, dfs)
+    tau2 = 0.0 if res.method in ("EE", "FE") else res.tau2
+    spi = np.sqrt(se**2 + tau2)
+    return Prediction.build(
+        pred,
+        se,
+        (pred - c * se, pred + c * se),
+        (pred - c * spi, pred + c * spi),
+        level=level,
+        pi_type=pi,
+        transf=transf,
+    )
+
+
 def problem_of(res: RMAResult) -> Problem:
     """Return the batch-of-one problem a result was fitted to."""
     k = res.yi.shape[0]
@@ -192,16 +233,18 @@ def confint(res: RMAResult, level: float) -> pd.DataFrame:
     )
 
 
-def fit_stats(res: RMAResult) -> FitStats:
+def fit_stats(res: RMAResult, reml: bool | None = None) -> FitStats:
     """Log-likelihood, deviance and information criteria as metafor reports them.
 
     REML fits use the restricted likelihood with ``k - p`` observations; all
     other methods the full likelihood with ``k``. Deviance is ``-2 ll`` less that
     of the saturated model (full likelihood) or ``-2 ll`` (restricted). The
     saturated model gives each study its own mean, so its log-likelihood is
-    ``-1/2 sum log(2π v_i)``, without τ² (metafor's ``fitstats``).
+    ``-1/2 sum log(2π v_i)``, without τ² (metafor's ``fitstats``). ``reml``
+    chooses the likelihood whatever the method (for likelihood-ratio tests).
     """
-    reml = res.method == "REML"
+    if reml is None:
+        reml = res.method == "REML"
     ll = res.ll_reml if reml else res.ll_ml
     estimated = not (res.tau2_fix or res.method in ("EE", "FE"))
     parms = res.p + int(estimated)

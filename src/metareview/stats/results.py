@@ -14,6 +14,7 @@ from .._validate import choice, fraction
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .design import DesignSpec
     from .tau2 import Options
 
 FloatArray = NDArray[np.float64]
@@ -103,9 +104,14 @@ class RMAResult:
     """A fitted fixed- or random-effects model. Fields follow metafor's ``rma.uni``.
 
     Coefficient fields (``beta`` ... ``ci_ub``) have one entry per coefficient
-    (``p``); for a model without moderators that is the pooled effect. With
-    ``test="t"`` or ``"knha"``, ``zval`` holds the t statistic and ``dfs`` its
-    degrees of freedom.
+    (``p``, named in ``coef_names``); for a model without moderators that is the
+    pooled effect. With ``test="t"`` or ``"knha"``, ``zval`` holds the t
+    statistic and ``dfs`` its degrees of freedom. ``QM`` is the omnibus test of
+    the coefficients but the intercept (all without one): chi-square on
+    ``QMdf = (p - 1, nan)`` df with ``test="z"``, ``F`` on ``QMdf = (p - 1, k -
+    p)`` df otherwise (metafor's ``QMdf``). ``R2`` is the pseudo-R² (percent) of a
+    model with moderators and an intercept, NaN otherwise. ``X`` is the model
+    matrix and ``design`` how it was built from the moderators (None without).
     """
 
     beta: FloatArray
@@ -122,8 +128,9 @@ class RMAResult:
     QE: float
     QEp: float
     QM: float
-    QMdf: float
+    QMdf: tuple[float, float]
     QMp: float
+    R2: float = float("nan")
     I2: float
     H2: float
     vt: float
@@ -141,6 +148,8 @@ class RMAResult:
     X: FloatArray
     slab: tuple[str, ...]
     coef_names: tuple[str, ...]
+    intercept: bool = True
+    design: DesignSpec | None = None
     measure: str
     ll_ml: float
     ll_reml: float
@@ -154,6 +163,17 @@ class RMAResult:
         return float(np.sqrt(self.tau2))
 
     @property
+    def int_only(self) -> bool:
+        """Whether the model has an intercept and nothing else (no moderators)."""
+        return self.p == 1 and self.intercept
+
+    @property
+    def btt(self) -> tuple[int, ...]:
+        """Coefficients that ``QM`` tests (0-based): all but the intercept."""
+        first = 1 if self.intercept and self.p > 1 else 0
+        return tuple(range(first, self.p))
+
+    @property
     def fit_stats(self) -> FitStats:
         """Log-likelihood, deviance, AIC, BIC and AICc (ML or REML as fitted)."""
         from .inference import fit_stats
@@ -162,6 +182,7 @@ class RMAResult:
 
     def predict(
         self,
+        newmods: Any = None,
         *,
         level: float | None = None,
         pi: str = "default",
@@ -169,8 +190,20 @@ class RMAResult:
     ) -> Prediction:
         """Pooled effect with confidence and prediction intervals.
 
+        For a model with moderators: the predicted effect ``x'β̂`` at the
+        moderator values ``newmods`` (or, without them, the fitted value of each
+        study), with ``se = sqrt(x' V x)``, the confidence interval and the
+        prediction interval ``x'β̂ ± c·sqrt(se² + τ²)`` with the residual τ².
+
         Parameters
         ----------
+        newmods : array-like, dict or DataFrame, optional
+            Moderator values to predict at (models with moderators only). An
+            array gives values of the model's columns but the intercept, one row
+            per prediction (with one moderator, each value is a prediction); a
+            dict or DataFrame gives values of the original moderator variables,
+            which go through the model's coding and formula
+            (``{"ablat": [10, 50], "alloc": ["random", "random"]}``).
         level : float, optional
             Coverage of the intervals; the model's ``level`` by default.
         pi : {"default", "higgins"}
@@ -185,10 +218,13 @@ class RMAResult:
             ratio measures.
 
         """
-        from .inference import predict
+        from .inference import predict, predict_mods
 
         lvl = self.level if level is None else fraction("level", level)
-        return predict(self, lvl, choice("pi", pi, PI_TYPES), transf)
+        pi = choice("pi", pi, PI_TYPES)
+        if self.int_only and newmods is None:
+            return predict(self, lvl, pi, transf)
+        return predict_mods(self, newmods, lvl, pi, transf)
 
     def confint(self, *, level: float | None = None) -> pd.DataFrame:
         """Q-profile confidence intervals for τ², τ, I² and H² (Viechtbauer 2007).
@@ -202,7 +238,11 @@ class RMAResult:
         return confint(self, lvl)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per coefficient with the model-level fields alongside."""
+        """One row per coefficient with the model-level fields alongside.
+
+        ``QMdf`` is split into ``QMdf1`` and ``QMdf2`` (NaN for the chi-square
+        test), as in :func:`rma_batch`.
+        """
         import pandas as pd
 
         rows: dict[str, Any] = {
@@ -214,8 +254,10 @@ class RMAResult:
             "ci_lb": self.ci_lb,
             "ci_ub": self.ci_ub,
         }
-        for name in ("k", "tau2", "se_tau2", "I2", "H2", "QE", "QEp"):
+        for name in ("k", "tau2", "se_tau2", "I2", "H2", "R2", "QE", "QEp", "QM"):
             rows[name] = getattr(self, name)
+        rows["QMdf1"], rows["QMdf2"] = self.QMdf
+        rows["QMp"] = self.QMp
         rows.update(method=self.method, test=self.test, level=self.level)
         rows["converged"] = self.converged
         return pd.DataFrame(rows)
@@ -232,6 +274,11 @@ class RMAResult:
         return format_rma(self)
 
     def __repr__(self) -> str:
+        if not self.int_only:
+            return (
+                f"<RMAResult method={self.method!r} k={self.k} "
+                f"coefficients={', '.join(self.coef_names)} tau2={self.tau2:.4g}>"
+            )
         return (
             f"<RMAResult method={self.method!r} k={self.k} "
             f"estimate={self.beta[0]:.4g} tau2={self.tau2:.4g}>"

@@ -22,8 +22,11 @@ from .._validate import (
     same_length,
     warn_dropped,
 )
+from . import design
 from ._core import fit_models
+from .design import INTERCEPT
 from .inference import TESTS
+from .metareg import pseudo_r2
 from .results import RMAResult
 from .tau2 import TAU2, Options, Problem
 
@@ -50,6 +53,8 @@ def rma(
     level: float = 0.95,
     tau2: float | None = None,
     weights: Any = None,
+    mods: Any = None,
+    intercept: bool = True,
     control: Mapping[str, object] | None = None,
 ) -> RMAResult:
     r"""Fit a fixed-, equal- or random-effects meta-analytic model.
@@ -80,6 +85,20 @@ def rma(
     weights : array-like or str, optional
         Weights for the estimation of the coefficients in place of the inverse
         variances (the variance of the estimate is then the sandwich form).
+    mods : str, list of str, DataFrame, array-like, optional
+        Moderators of a meta-regression (mixed-effects model): a column of
+        ``data``, a list of columns, a DataFrame, a 1-D or 2-D numeric array,
+        or a formula string such as ``"~ ablat + C(alloc)"`` or
+        ``"~ year * ablat"`` evaluated in ``data`` by formulaic. Categorical
+        columns (object, category, bool) become treatment dummies against their
+        first level, named ``alloc[T.random]`` (see ``metareview.stats.design``).
+        Studies with a missing moderator are left out with a
+        ``MissingDataWarning``; a rank-deficient design is an error naming the
+        redundant columns.
+    intercept : bool
+        Add an intercept to the moderators (default). ``False`` drops it; with a
+        formula that is the same as writing ``- 1`` in it. Without an intercept
+        the omnibus test ``QM`` tests all coefficients and ``R2`` is NaN.
     control : dict, optional
         ``tau2_init``, ``tol`` (default 1e-10), ``maxiter`` (100), ``stepadj`` (1)
         for the iterative estimators.
@@ -87,6 +106,9 @@ def rma(
     Returns
     -------
     RMAResult
+        With moderators, ``coef_names`` name the coefficients, ``X`` is the
+        model matrix, ``QM``/``QMdf``/``QMp`` the omnibus test of the moderators
+        and ``R2`` the proportion of heterogeneity they account for.
 
     Notes
     -----
@@ -97,10 +119,27 @@ def rma(
     :math:`I^2 = 100\,\hat\tau^2 / (\hat\tau^2 + \tilde v)` with the typical
     within-study variance :math:`\tilde v = (k-1)\sum w / ((\sum w)^2 - \sum w^2)`.
 
+    With moderators the model is :math:`y_i = x_i'\beta + u_i + e_i`, fitted by
+    weighted least squares at :math:`\hat\tau^2` (Viechtbauer 2010, eq. 9-10;
+    Raudenbush 2009). The omnibus test of the moderators is
+    :math:`Q_M = \hat\beta_2'V_{22}^{-1}\hat\beta_2` on :math:`p-1` df (all
+    coefficients without an intercept), ``F = QM / (p - 1)`` on
+    :math:`(p-1, k-p)` df with ``test="t"`` or ``"knha"``; ``QMdf`` holds both
+    degrees of freedom, the second NaN for the chi-square test. ``R2`` is the
+    pseudo-:math:`R^2` of Raudenbush (2009, eq. 16.5),
+    :math:`100 \max(0, (\hat\tau^2_{RE} - \hat\tau^2)/\hat\tau^2_{RE})` with
+    :math:`\hat\tau^2_{RE}` from the model without moderators and the same
+    estimator (0 when that is 0); for equal- and fixed-effects models it is the
+    adjusted coefficient of determination of the weighted least-squares fit,
+    :math:`100 \max(0, 1 - H^2/H^2_{RE})`, as metafor reports both.
+
     References
     ----------
     Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package.
     J Stat Softw 36(3):1-48. doi:10.18637/jss.v036.i03
+    Raudenbush SW (2009). Analyzing effect sizes: random-effects models. In
+    Cooper H, Hedges LV, Valentine JC (eds), The Handbook of Research Synthesis
+    and Meta-Analysis, 2nd ed., 295-315. Russell Sage Foundation.
 
     Examples
     --------
@@ -111,6 +150,9 @@ def rma(
     >>> res = mr.rma(es, method="REML")
     >>> round(float(res.beta[0]), 4), round(res.tau2, 4)
     (-0.7145, 0.3132)
+    >>> reg = mr.rma(es, mods="~ ablat")  # escalc keeps the columns of bcg
+    >>> reg.coef_names, round(float(reg.beta[1]), 4), round(reg.R2, 2)
+    (('intrcpt', 'ablat'), -0.0291, 75.62)
 
     """
     method = choice("method", method, METHODS)
@@ -134,14 +176,20 @@ def rma(
         arrays["weights"] = w_user
     n = same_length(arrays)
     labels = _labels(slab, data, n)
+    if mods is None and not intercept:
+        raise InputError("intercept=False needs moderators (mods=)")
+    moderators = None if mods is None else design.resolve(mods, data, n)
 
     # checked before dropping missing values, so the row numbers are the user's
     check_nonnegative("vi", v, strict=True)
     if w_user is not None:
         check_nonnegative("weights", w_user, strict=True)
-    keep = np.all([np.isfinite(a) for a in arrays.values()], axis=0)
+    complete = {name: np.isfinite(a) for name, a in arrays.items()}
+    if moderators is not None:
+        complete["mods"] = ~moderators.missing
+    keep = np.all(list(complete.values()), axis=0)
     if not keep.all():
-        what = "/".join(name for name, a in arrays.items() if not np.isfinite(a).all())
+        what = "/".join(name for name, ok in complete.items() if not ok.all())
         warn_dropped(what, np.flatnonzero(~keep), labels)
         y, v = y[keep], v[keep]
         w_user = None if w_user is None else w_user[keep]
@@ -149,6 +197,12 @@ def rma(
     k = y.shape[0]
     if k == 0:
         raise InputError("no studies left to analyse (k = 0)")
+    if moderators is None:
+        X, spec = np.ones((k, 1)), None
+    else:
+        X, spec = design.build(moderators, keep, bool(intercept))
+        design.check_rank(X, spec.names)
+    p = X.shape[1]
     if method == "GENQ" and w_user is None:
         raise InputError(
             "method='GENQ' needs weights= (the weights of the generalised Q)"
@@ -164,11 +218,11 @@ def rma(
         )
         tau2_fixed = None
     notes: list[str] = []
-    if test == "knha" and method in ("EE", "FE") and k > 1:
+    if test == "knha" and method in ("EE", "FE") and k > p:
         # metafor warns; a note in the printout says the same without a warning
         notes.append(
             f"the Knapp-Hartung adjustment (test='knha') is meant for random-effects "
-            f"models; with method={method!r} it scales the variance by Q / (k - 1)"
+            f"models; with method={method!r} it scales the variance by Q / (k - p)"
         )
 
     if k == 1:
@@ -182,11 +236,10 @@ def rma(
             ModelWarning,
             stacklevel=2,
         )
-    X = np.ones((k, 1))
     prob = Problem(
         y=y[None, :],
         v=v[None, :],
-        X=None,
+        X=None if spec is None else X[None, :, :],
         mask=np.ones((1, k)),
         weights=None if w_user is None else w_user[None, :],
     )
@@ -200,6 +253,9 @@ def rma(
         weights=prob.weights,
     )
     tau2_value = float(fit.tau2[0]) if k > 1 or tau2_fixed is not None else float("nan")
+    r2 = float("nan")
+    if spec is not None and spec.intercept and p > 1:
+        r2 = pseudo_r2(prob, method, opts, float(fit.tau2[0]))
     return RMAResult(
         beta=readonly(fit.beta[0]),
         se=readonly(fit.se[0]),
@@ -211,12 +267,16 @@ def rma(
         tau2=tau2_value,
         se_tau2=float(fit.se_tau2[0]),
         k=k,
-        p=1,
+        p=p,
         QE=float(fit.QE[0]),
         QEp=float(fit.QEp[0]),
         QM=float(fit.QM[0]),
-        QMdf=float(fit.QMdf[0]),
+        QMdf=(
+            float(fit.QMdf[0]),
+            float("nan") if fit.dfs is None else float(fit.dfs[0]),
+        ),
         QMp=float(fit.QMp[0]),
+        R2=r2,
         I2=float(fit.I2[0]) if k > 1 else float("nan"),
         H2=float(fit.H2[0]) if k > 1 else float("nan"),
         vt=float(fit.vt[0]),
@@ -233,7 +293,9 @@ def rma(
         vi=readonly(v),
         X=readonly(X),
         slab=tuple(labels),
-        coef_names=("intrcpt",),
+        coef_names=(INTERCEPT,) if spec is None else spec.names,
+        intercept=True if spec is None else spec.intercept,
+        design=spec,
         measure=measure,
         ll_ml=float(fit.ll_ml[0]),
         ll_reml=float(fit.ll_reml[0]),

@@ -304,7 +304,10 @@ def _pm_step(prob: Problem, tau2: FloatArray) -> FloatArray:
 
 
 def _iterate(
-    prob: Problem, opts: Options, step: Step
+    prob: Problem,
+    opts: Options,
+    step: Step,
+    loglik: Callable[[Problem, FloatArray], FloatArray] | None = None,
 ) -> tuple[FloatArray, NDArray[np.bool_], NDArray[np.int_]]:
     """Safeguarded Newton iteration for all analyses at once.
 
@@ -346,7 +349,9 @@ def _iterate(
         fine &= (lo_i > 0) | (new >= 0.5 * t) | zero_checked[idx]
         if not fine.all():
             bracket = (lo_i, hi_i, last_i)
-            new = _safeguard(sub, step, t, delta, new, bracket, zero_checked, idx)
+            new = _safeguard(
+                sub, step, t, delta, new, bracket, zero_checked, idx, loglik
+            )
         change = np.abs(new - t)
         if isinstance(idx, slice):
             tau2, lo, hi, last = new, lo_i, hi_i, change
@@ -366,14 +371,16 @@ def _safeguard(
     bracket: tuple[FloatArray, FloatArray, FloatArray],
     zero_checked: NDArray[np.bool_],
     idx: Any,
+    loglik: Callable[[Problem, FloatArray], FloatArray] | None = None,
 ) -> FloatArray:
     """Replace Newton steps that cannot be trusted (see :func:`_iterate`).
 
     Where the iteration heads for 0 with no rising step seen yet, the step at
-    τ² = 0 is evaluated once: if it is not positive the maximum is on the
-    boundary and τ² = 0. Elsewhere a step that leaves the bracket or does not
-    halve the last change becomes a bisection of the bracket (or a doubling of τ²
-    while no upper end is known).
+    τ² = 0 is evaluated once: if it is not positive (and, given the likelihood,
+    0 beats a ladder of points below the current one, else the iteration goes on
+    from the best of them) the maximum is on the boundary and τ² = 0. Elsewhere a
+    step that leaves the bracket or does not halve the last change becomes a
+    bisection of the bracket (or a doubling of τ² while no upper end is known).
     """
     lo, hi, last = bracket
     heading = (lo == 0) & (new < 0.5 * t) & ~zero_checked[idx]
@@ -384,7 +391,16 @@ def _safeguard(
         # denominator underflows and the step is -inf, which is the right answer
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             at0 = step(prob.take(rows), np.zeros(rows.size))
-        boundary[rows] = ~(at0 > 0)
+        at_zero = ~(at0 > 0)
+        if loglik is not None and at_zero.any():
+            # a likelihood can have a local maximum at 0 and a higher one inside
+            # (meta-regression, ML): 0 is the answer only if it beats a ladder
+            # of points between it and the current one; else go on from the best
+            jump = _interior_maximum(prob.take(rows), loglik, t[rows], new[rows])
+            inside = at_zero & np.isfinite(jump)
+            new[rows[inside]] = jump[inside]
+            at_zero &= ~inside
+        boundary[rows] = at_zero
         checked = zero_checked[idx]
         checked[rows] = True
         zero_checked[idx] = checked
@@ -394,6 +410,24 @@ def _safeguard(
     mid = np.where(bounded, (lo + hi) / 2.0, 2.0 * t + 1e-4)
     new = np.where(slow & (bounded | (new <= lo)), mid, new)
     return np.where(boundary, 0.0, new)
+
+
+LADDER = 2.0 ** -np.arange(11.0)  # τ² from the current value down to 1/1024 of it
+
+
+def _interior_maximum(
+    prob: Problem,
+    loglik: Callable[[Problem, FloatArray], FloatArray],
+    t: FloatArray,
+    ahead: FloatArray,
+) -> FloatArray:
+    """Best of the Newton target and ``t · LADDER`` where it beats τ² = 0, else NaN."""
+    ll0 = loglik(prob, np.zeros(t.shape[0]))
+    points = np.vstack([np.maximum(ahead, 0.0), t[None, :] * LADDER[:, None]])
+    values = np.vstack([loglik(prob, pt) for pt in points])
+    best = np.argmax(values, axis=0)
+    cols = np.arange(t.shape[0])
+    return np.where(values[best, cols] > ll0, points[best, cols], np.nan)
 
 
 def _warn_unconverged(name: str, converged: NDArray[np.bool_], opts: Options) -> None:
@@ -420,7 +454,7 @@ def _iterative(
     se: Callable[[Problem, FloatArray], FloatArray],
     loglik: Callable[[Problem, FloatArray], FloatArray] | None = None,
 ) -> Tau2Fit:
-    tau2, converged, iters = _iterate(prob, opts, step)
+    tau2, converged, iters = _iterate(prob, opts, step, loglik)
     if loglik is not None:
         # the (restricted) likelihood can have a local maximum inside and another
         # at 0; keep the higher one, so the answer does not depend on the start
