@@ -74,10 +74,12 @@ def _residual_heterogeneity(res: RMAResult) -> list[str]:
     return lines
 
 
-def _tau2_text(res: RMAResult, se: str, root: bool = False) -> str:
+def _tau2_text(res: RMAResult | MHResult, se: str, root: bool = False) -> str:
+    """τ² (with its SE) or τ as metafor prints them: an exact 0 as ``0``."""
     if not np.isfinite(res.tau2):
         return "not estimable"
-    return f"{res.tau:.4f}" if root else f"{res.tau2:.4f}{se}"
+    value = res.tau if root else res.tau2
+    return ("0" if value == 0 else f"{value:.4f}") + ("" if root else se)
 
 
 def btt_label(btt: tuple[int, ...]) -> str:
@@ -120,11 +122,10 @@ def _heterogeneity(res: RMAResult) -> list[str]:
     fixed_only = res.method in ("EE", "FE")
     if not fixed_only:
         se = "" if not np.isfinite(res.se_tau2) else f" (SE = {res.se_tau2:.4f})"
-        tau2 = "not estimable" if not np.isfinite(res.tau2) else f"{res.tau2:.4f}{se}"
-        tau = "not estimable" if not np.isfinite(res.tau2) else f"{res.tau:.4f}"
         lines += [
-            f"tau^2 (estimated amount of total heterogeneity): {tau2}",
-            f"tau (square root of estimated tau^2 value):      {tau}",
+            f"tau^2 (estimated amount of total heterogeneity): {_tau2_text(res, se)}",
+            f"tau (square root of estimated tau^2 value):      "
+            f"{_tau2_text(res, '', True)}",
         ]
     lines += [
         f"I^2 (total heterogeneity / total variability):   {_pct(res.I2)}",
@@ -255,8 +256,9 @@ def _mh_heterogeneity(res: MHResult) -> list[str]:
     lines = []
     if res.method == "DL":
         lines += [
-            f"tau^2 (estimated amount of total heterogeneity): {res.tau2:.4f}",
-            f"tau (square root of estimated tau^2 value):      {res.tau:.4f}",
+            f"tau^2 (estimated amount of total heterogeneity): {_tau2_text(res, '')}",
+            f"tau (square root of estimated tau^2 value):      "
+            f"{_tau2_text(res, '', True)}",
         ]
     lines += [
         f"I^2 (total heterogeneity / total variability):  {_pct(res.I2)}",
