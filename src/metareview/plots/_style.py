@@ -52,7 +52,7 @@ TITLE = 9.0
 COLUMN_WIDTH = 3.35  # inches, one journal column (85 mm)
 PAGE_WIDTH = 6.85  # inches, two columns (174 mm)
 
-RC: dict[str, Any] = {
+RC: dict[Any, Any] = {  # keys are rcParams names
     "font.family": "DejaVu Sans",
     "font.size": FONT_SIZE,
     "axes.linewidth": 0.6,
