@@ -24,9 +24,8 @@ from metareview import (
     rma,
 )
 from metareview.stats import _refit
-from metareview.stats._core import fit_models
 from metareview.stats.results import RMAResult
-from metareview.stats.tau2 import Options, Problem
+from metareview.stats.tau2 import Options
 
 # a batch refit and a plain rma() call run the same code on the same numbers; only
 # the order of the sums differs (iterative estimators: also the path to the root)
@@ -43,26 +42,6 @@ def es() -> pd.DataFrame:
     out["ablat"] = bcg["ablat"].to_numpy()
     out["alloc"] = bcg["alloc"].to_numpy()
     return out
-
-
-def _with_moderators(res: RMAResult, X: Any) -> RMAResult:
-    """The model with design X, fitted by the engine (rma() takes no mods= yet)."""
-    X = np.asarray(X, dtype=np.float64)
-    y = res.yi[None, :]
-    prob = Problem(y=y, v=res.vi[None, :], X=X[None], mask=np.ones_like(y))
-    fit = fit_models(
-        prob, method=res.method, test=res.test, level=res.level, opts=Options()
-    )
-    fields = ("beta", "se", "zval", "pval", "ci_lb", "ci_ub", "vb", "weights")
-    scalars = ("tau2", "QE", "QEp", "I2", "H2", "s2w")
-    return dataclasses.replace(
-        res,
-        **{name: getattr(fit, name)[0] for name in fields},
-        **{name: float(getattr(fit, name)[0]) for name in scalars},
-        p=X.shape[1],
-        X=X,
-        coef_names=("intrcpt", "ablat")[: X.shape[1]] + ("x",) * (X.shape[1] - 2),
-    )
 
 
 SETTINGS = [
@@ -259,15 +238,15 @@ def test_wrong_model_type_and_too_few_studies(es: pd.DataFrame) -> None:
 
 
 def test_moderators_refused_by_leave1out_and_cumul(es: pd.DataFrame) -> None:
-    res = _with_moderators(rma(es), np.column_stack([np.ones(len(es)), es["ablat"]]))
+    res = rma(es, mods="ablat")
     for fn in (leave1out, cumul):
         with pytest.raises(InputError, match="without moderators"):
             fn(res)
 
 
 def test_influence_with_moderators_hat_values(es: pd.DataFrame) -> None:
-    X = np.column_stack([np.ones(len(es)), es["ablat"]])
-    res = _with_moderators(rma(es), X)
+    res = rma(es, mods="ablat")
+    X = res.X
     inf = influence(res)
     # h_i = w_i x_i'(X'WX)^{-1} x_i: the diagonal of the hat matrix, whose trace is p
     w = 1 / (res.vi + res.tau2)
@@ -281,8 +260,7 @@ def test_influence_with_moderators_hat_values(es: pd.DataFrame) -> None:
 
 def test_influence_rank_deficient_deletion_is_nan(es: pd.DataFrame) -> None:
     first = (np.arange(len(es)) == 0).astype(float)
-    X = np.column_stack([np.ones(len(es)), es["ablat"], first])
-    inf = influence(_with_moderators(rma(es), X))
+    inf = influence(rma(es, mods=np.column_stack([es["ablat"], first])))
     assert np.isnan(inf.rstudent[0])
     assert np.isnan(inf.dfbs[0]).all()
     assert_allclose(inf.hat[0], 1.0)
@@ -365,8 +343,7 @@ def test_print_influence(es: pd.DataFrame) -> None:
 
 
 def test_print_influence_with_moderators(es: pd.DataFrame) -> None:
-    X = np.column_stack([np.ones(len(es)), es["ablat"]])
-    text = str(influence(_with_moderators(rma(es), X)))
+    text = str(influence(rma(es, mods="ablat")))
     assert "$inf" in text
     assert "$dfbs" in text
     dfbs = text[text.index("$dfbs") :].split("\n")
@@ -376,8 +353,7 @@ def test_print_influence_with_moderators(es: pd.DataFrame) -> None:
 
 def test_print_nan_as_na(es: pd.DataFrame) -> None:
     first = (np.arange(len(es)) == 0).astype(float)
-    X = np.column_stack([np.ones(len(es)), es["ablat"], first])
-    text = str(influence(_with_moderators(rma(es), X)))
+    text = str(influence(rma(es, mods=np.column_stack([es["ablat"], first]))))
     assert "Aronson, 1948                    NA      NA" in text
 
 
@@ -440,6 +416,25 @@ def test_exclude_nothing_and_errors(es: pd.DataFrame) -> None:
         exclude(res, np.ones(13, bool))
     with pytest.raises(InputTypeError, match="labels"):
         exclude(res, [1.5])
-    X = np.column_stack([np.ones(len(es)), es["ablat"]])
-    with pytest.raises(InputError, match="mods"):
-        exclude(_with_moderators(res, X), [0])
+
+
+@pytest.mark.parametrize("mods", ["ablat", "~ ablat + alloc", ["ablat", "year"]])
+def test_exclude_meta_regression(es: pd.DataFrame, mods: Any) -> None:
+    res = rma(es, mods=mods, method="DL", test="knha")
+    out = exclude(res, [0, 3])
+    plain = rma(es.drop(index=[0, 3]), mods=mods, method="DL", test="knha")
+    assert out.coef_names == res.coef_names
+    assert out.design is res.design
+    for name in ("beta", "se", "tau2", "QM", "QMp", "R2"):
+        assert_allclose(getattr(out, name), getattr(plain, name), rtol=1e-12)
+    no_intercept = rma(es, mods="ablat", intercept=False)
+    out = exclude(no_intercept, [0])
+    assert not out.intercept
+    assert out.coef_names == ("ablat",)
+
+
+def test_exclude_rank_deficient_meta_regression(es: pd.DataFrame) -> None:
+    res = rma(es, mods="~ alloc")
+    systematic = np.flatnonzero(es["alloc"].to_numpy() == "systematic")
+    with pytest.raises(InputError, match="alloc"):
+        exclude(res, systematic)

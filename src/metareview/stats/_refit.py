@@ -88,9 +88,8 @@ def model_of(res: object, caller: str) -> Model:
         raise InputTypeError(
             f"{caller}() needs a model fitted with rma(); got {type(res).__name__}"
         )
-    X: FloatArray | None = np.asarray(res.X, dtype=np.float64)
-    if res.p == 1 and np.all(res.X == 1.0):
-        X = None  # the intercept-only fast path of the engine
+    # None: the intercept-only fast path of the engine
+    X = None if res.int_only else np.asarray(res.X, dtype=np.float64)
     return Model(
         y=res.yi,
         v=res.vi,
@@ -116,7 +115,7 @@ def require_k(res: RMAResult, minimum: int, caller: str) -> None:
 
 def require_no_moderators(res: RMAResult, caller: str) -> None:
     """Raise for meta-regressions, as metafor does for leave1out() and cumul()."""
-    if res.p > 1 or not np.all(res.X == 1.0):
+    if not res.int_only:
         raise InputError(
             f"{caller}() applies to models without moderators (as metafor's); "
             f"this model has {res.p} coefficients: {', '.join(res.coef_names)}. "

@@ -20,8 +20,6 @@ doi:10.1016/0895-4356(94)00106-z
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,6 +27,7 @@ from numpy.typing import NDArray
 
 from .._validate import InputError, InputTypeError, column
 from . import _refit
+from ._exclude import exclude
 from ._influence import InfluenceResult, influence
 from .results import RMAResult, Transform
 
@@ -230,133 +229,6 @@ def baujat(res: RMAResult) -> pd.DataFrame:
         index=pd.Index(list(res.slab), name="slab"),
     )
     return frame
-
-
-def exclude(res: RMAResult, studies: Any, *, reason: str | None = None) -> RMAResult:
-    """Refit the model without some of its studies, noting which were left out.
-
-    The sensitivity analysis of a protocol's "excluding studies at high risk of
-    bias", in one call; metafor writes it ``update(res, subset=...)``.
-
-    Parameters
-    ----------
-    res : RMAResult
-        A model fitted by :func:`rma`.
-    studies : str, int, or array-like of them, or boolean array-like
-        The studies to leave out: labels (``slab``; every study with the label),
-        0-based positions, or a boolean mask with one entry per study of the
-        model, True for the studies to leave out (e.g. ``es["rob"] == "high"``).
-    reason : str, optional
-        Why they are left out, e.g. ``"high risk of bias"``; it goes in the note.
-
-    Returns
-    -------
-    RMAResult
-        The model refitted with the same method, test, level, control settings,
-        user weights and fixed τ² on the remaining studies, with a note naming the
-        studies left out (printed under the results).
-
-    Examples
-    --------
-    >>> import metareview as mr
-    >>> bcg = mr.datasets.load("bcg")
-    >>> es = mr.escalc("RR", ai="tpos", bi="tneg", ci="cpos", di="cneg", data=bcg,
-    ...                slab="study")
-    >>> res = mr.rma(es)
-    >>> randomised = mr.exclude(res, bcg["alloc"] != "random", reason="not random")
-    >>> randomised.k, round(float(randomised.beta[0]), 4)
-    (7, -0.9709)
-    >>> out = mr.exclude(res, ["TPT Madras, 1980", "Hart & Sutherland, 1977"],
-    ...                  reason="outliers")
-    >>> print(out.notes[-1])
-    2 of 13 studies excluded (outliers): Hart & Sutherland, 1977, TPT Madras, 1980
-
-    """
-    from .rma import rma
-
-    model = _refit.model_of(res, "exclude")
-    drop = _selection(studies, res.slab)
-    if drop.all():
-        raise InputError(
-            f"exclude() would leave no study: all {res.k} studies are selected"
-        )
-    if res.p > 1 or model.X is not None:
-        raise InputError(
-            "exclude() refits models without moderators; meta-regressions come "
-            "with rma(mods=)"
-        )
-    keep = ~drop
-    w = None if model.user_weights is None else model.user_weights[keep]
-    out = rma(
-        model.y[keep],
-        model.v[keep],
-        slab=[s for s, kept in zip(res.slab, keep, strict=True) if kept],
-        method=res.method,
-        test=res.test,
-        level=res.level,
-        tau2=model.tau2_fixed,
-        weights=w,
-        control=dataclasses.asdict(res.control),
-    )
-    return dataclasses.replace(
-        out, measure=res.measure, notes=(*out.notes, _note(drop, res.slab, reason))
-    )
-
-
-def _note(drop: NDArray[np.bool_], slab: Sequence[str], reason: str | None) -> str:
-    n = int(drop.sum())
-    why = f" ({reason})" if reason else ""
-    if n == 0:
-        return f"no study excluded{why}"
-    names = ", ".join(s for s, d in zip(slab, drop, strict=True) if d)
-    noun = "study" if len(slab) == 1 else "studies"
-    return f"{n} of {len(slab)} {noun} excluded{why}: {names}"
-
-
-def _selection(studies: Any, slab: Sequence[str]) -> NDArray[np.bool_]:
-    """Boolean mask of the studies named by labels, positions or a mask."""
-    k = len(slab)
-    if isinstance(studies, str | int | np.integer) and not isinstance(studies, bool):
-        studies = [studies]
-    raw = studies.to_numpy() if hasattr(studies, "to_numpy") else studies
-    try:
-        arr = np.asarray(raw)
-    except (TypeError, ValueError):
-        arr = np.asarray(list(raw), dtype=object)
-    if arr.ndim != 1:
-        raise InputError(f"studies must be one-dimensional; got shape {arr.shape}")
-    if arr.dtype == bool:
-        if arr.shape[0] != k:
-            raise InputError(
-                f"a boolean studies= mask needs one entry per study of the model "
-                f"(k = {k}); got {arr.shape[0]}"
-            )
-        return arr.copy()
-    drop = np.zeros(k, bool)
-    if arr.size == 0:
-        return drop
-    if arr.dtype.kind in "iu":
-        bad = arr[(arr < 0) | (arr >= k)]
-        if bad.size:
-            raise InputError(
-                f"studies holds positions outside 0..{k - 1} (0-based): "
-                f"{', '.join(map(str, bad[:10].tolist()))}"
-            )
-        drop[arr] = True
-        return drop
-    if arr.dtype.kind in "UO" and all(isinstance(s, str) for s in arr):
-        labels = np.asarray(slab, dtype=object)
-        missing = [s for s in arr if s not in set(slab)]
-        if missing:
-            raise InputError(
-                f"studies holds labels that are not among the model's slab: "
-                f"{', '.join(repr(s) for s in missing[:10])}"
-            )
-        return np.isin(labels, arr)
-    raise InputTypeError(
-        "studies must be labels (str), 0-based positions (int) or a boolean mask; "
-        f"got values of type {arr.dtype}"
-    )
 
 
 def _cumulative_order(order: Any, data: Any, k: int) -> NDArray[np.intp]:
