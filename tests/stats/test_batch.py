@@ -125,3 +125,15 @@ def test_negative_variance() -> None:
     frame.loc[1, "vi"] = -1.0
     with pytest.raises(mr.InputError, match="vi must be > 0"):
         mr.rma_batch(frame)
+
+
+@pytest.mark.parametrize("test", ["t", "knha"])
+def test_single_study_analysis_uses_the_normal_distribution(test: str) -> None:
+    frame = pd.DataFrame(
+        {"analysis_id": [1, 2, 2], "yi": [0.3, 0.1, 0.2], "vi": [0.1, 0.02, 0.03]}
+    )
+    out = mr.rma_batch(frame, test=test)
+    z = 0.3 / np.sqrt(0.1)
+    assert_allclose(out["ci_lb"][0], 0.3 - 1.959963984540054 * np.sqrt(0.1))
+    assert_allclose(out["pval"][0], 2 * 0.17139085557395572, rtol=1e-12)
+    assert_allclose(out["zval"][0], z)

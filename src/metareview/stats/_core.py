@@ -142,7 +142,9 @@ def fit_models(
         s2w = np.where(one, 1.0, iv.rss / np.maximum(dfq, 1))
         vb = vb * s2w[:, None, None]
     if test in ("t", "knha"):
-        dfs = np.maximum(dfq, 1.0)
+        # with nothing left to estimate the residual variance from (k = p) there
+        # is no t distribution: infinite df is the normal, as metafor falls back to
+        dfs = np.where(dfq > 0, dfq, np.inf)
 
     se = np.sqrt(np.diagonal(vb, axis1=1, axis2=2))
     zval = fit.beta / se
