@@ -45,14 +45,22 @@ _LAZY: dict[str, str] = {
     "baujat": "metareview.stats.sensitivity",
     "exclude": "metareview.stats.sensitivity",
     "InfluenceResult": "metareview.stats.sensitivity",
+    "rob_traffic_light": "metareview.plots.rob",
+    "rob_summary": "metareview.plots.rob",
+    "prisma": "metareview.plots.prisma",
     "MetareviewError": "metareview._validate",
     "InputError": "metareview._validate",
     "InputTypeError": "metareview._validate",
     "ConvergenceWarning": "metareview._validate",
     "MissingDataWarning": "metareview._validate",
     "ModelWarning": "metareview._validate",
+    "forest": "metareview.plots.forest",
+    "funnel": "metareview.plots.funnel",
+    "bubble": "metareview.plots.diagnostics",
+    "labbe": "metareview.plots.diagnostics",
+    "radial": "metareview.plots.diagnostics",
 }
-_SUBMODULES = ("datasets",)
+_SUBMODULES = ("datasets", "plots")
 
 __all__ = [*sorted(_LAZY), *_SUBMODULES, "__version__"]
 
