@@ -246,7 +246,8 @@ def test_frame_with_data_is_a_copy_with_yi_vi_slab() -> None:
     assert list(out.columns) == [*bcg.columns, "yi", "vi", "slab"]
     assert out.index.equals(bcg.index)
     assert list(out["slab"]) == list(bcg["study"])
-    assert out.attrs == {"measure": "RR", "convention": "metafor"}
+    assert out.attrs["measure"] == "RR"
+    assert out.attrs["convention"] == "metafor"
     pd.testing.assert_frame_equal(bcg, before)  # data untouched
 
 

@@ -292,15 +292,12 @@ def test_labbe_risk_difference_and_mantel_haenszel(bcg) -> None:
 def test_labbe_errors_name_the_argument(es, res, reg, bcg) -> None:
     with pytest.raises(InputError, match="meta-regression"):
         labbe(reg, es, **CELLS)
-    smd = (
-        mr.rma(es.yi, es.vi, measure="GEN")
-        if False
-        else mr.rma(np.array(es.yi), np.array(es.vi))
-    )
+    generic = mr.rma(np.array(es.yi), np.array(es.vi))
     with pytest.raises(InputError, match="measure='GEN'"):
-        labbe(smd, es, **CELLS)
+        labbe(generic, es, **CELLS)
+    labbe(res, es)  # escalc recorded which columns hold the cells
     with pytest.raises(InputError, match="needs ai="):
-        labbe(res, es)
+        labbe(res, es.drop(columns="tpos"))
     with pytest.raises(InputError, match="needs the 2x2 tables"):
         labbe(res)
     with pytest.raises(InputError, match="'tpos2' is not a column"):

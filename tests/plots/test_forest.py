@@ -33,7 +33,7 @@ def es() -> pd.DataFrame:
     out = mr.escalc(
         "RR", ai="tpos", bi="tneg", ci="cpos", di="cneg", data=bcg, slab="study"
     )
-    return out.rename(columns={"tpos": "ai", "tneg": "bi", "cpos": "ci", "cneg": "di"})
+    return out  # escalc records that tpos... hold ai...; forest finds them
 
 
 @pytest.fixture(scope="module")
@@ -145,10 +145,10 @@ def test_revman_effect_texts(fig: Figure, res: mr.RMAResult) -> None:
 def test_revman_totals_and_events(fig: Figure, es: pd.DataFrame) -> None:
     drawn = texts(fig)
     assert "Total events" in drawn
-    assert str(es.ai.sum()) in drawn
-    assert str(es.ci.sum()) in drawn
-    assert str((es.ai + es.bi).sum()) in drawn
-    assert str((es.ci + es.di).sum()) in drawn
+    assert str(es.tpos.sum()) in drawn
+    assert str(es.cpos.sum()) in drawn
+    assert str((es.tpos + es.tneg).sum()) in drawn
+    assert str((es.cpos + es.cneg).sum()) in drawn
     assert "88391" in drawn  # TPT Madras, a study's total
 
 
@@ -256,16 +256,16 @@ def test_prediction_interval(res: mr.RMAResult) -> None:
 
 
 def test_mantel_haenszel_and_peto(es: pd.DataFrame) -> None:
-    mh = mr.rma_mh(ai="ai", bi="bi", ci="ci", di="di", data=es, slab="slab")
+    mh = mr.rma_mh(ai="tpos", bi="tneg", ci="cpos", di="cneg", data=es, slab="slab")
     drawn = texts(forest(mh, data=es))
     assert "Odds Ratio" in drawn
     assert "M-H, Fixed, 95% CI" in drawn
     assert f"{mh.weights[0]:.1f}%" in drawn
     assert not any("Tau²" in s for s in drawn)
-    dl = mr.rma_mh(ai="ai", bi="bi", ci="ci", di="di", data=es, slab="slab",
+    dl = mr.rma_mh(ai="tpos", bi="tneg", ci="cpos", di="cneg", data=es, slab="slab",
                    measure="RR", method="DL")  # fmt: skip
     assert "M-H, Random, 95% CI" in texts(forest(dl))
-    peto = mr.rma_peto(ai="ai", bi="bi", ci="ci", di="di", data=es, slab="slab")
+    peto = mr.rma_peto(ai="tpos", bi="tneg", ci="cpos", di="cneg", data=es, slab="slab")
     drawn = texts(forest(peto))
     assert "Peto Odds Ratio" in drawn
     assert "Peto, Fixed, 95% CI" in drawn
@@ -518,12 +518,19 @@ def test_not_a_result_is_a_type_error() -> None:
         forest("res")
 
 
-def test_data_without_arm_columns(res: mr.RMAResult) -> None:
-    bcg = mr.datasets.load("bcg")
-    raw = mr.escalc("RR", ai="tpos", bi="tneg", ci="cpos", di="cneg", data=bcg,
-                    slab="study")  # fmt: skip
-    with pytest.raises(mr.InputError, match=r"data has no arm-level columns.*rename"):
-        forest(res, data=raw)
+def test_data_without_arm_columns(res: mr.RMAResult, es: pd.DataFrame) -> None:
+    renamed = es.rename(columns={"tpos": "events"})
+    with pytest.raises(mr.InputError, match=r"data has no arm-level columns"):
+        forest(res, data=renamed)
+
+
+def test_arm_columns_of_a_frame_renamed_to_escalc_names(res: mr.RMAResult) -> None:
+    bcg = mr.datasets.load("bcg").rename(
+        columns={"tpos": "ai", "tneg": "bi", "cpos": "ci", "cneg": "di"}
+    )
+    data = bcg.assign(slab=bcg["study"])
+    fig = forest(res, data=data)
+    assert "505" in texts(fig)
 
 
 def test_data_of_another_model(res: mr.RMAResult, es: pd.DataFrame) -> None:

@@ -120,7 +120,8 @@ def escalc(
     DataFrame
         A copy of ``data`` (or a frame of the given input columns) with ``yi`` and
         ``vi`` appended, and ``slab`` when given, in the input's row order;
-        ``attrs["measure"]`` and ``attrs["convention"]`` record the call, and
+        ``attrs["measure"]`` and ``attrs["convention"]`` record the call,
+        ``attrs["columns"]`` which column holds each data argument, and
         :func:`~metareview.rma` reads them. Rows that cannot be computed (missing
         input, ``drop00``, a zero cell without ``add``, a double-zero study under
         RevMan's rules) hold NaN, which :func:`~metareview.rma` leaves out with a
@@ -228,7 +229,26 @@ def escalc(
         out["slab"] = labels
     out.attrs["measure"] = measure
     out.attrs["convention"] = convention
+    out.attrs["columns"] = {
+        name: value if isinstance(value, str) else name
+        for name, value in given.items()
+        if value is not None and (isinstance(value, str) or data is None)
+    }
     return out
+
+
+def column_of(frame: Any, argument: str) -> str | None:
+    """Name of the column of an escalc ``frame`` that holds ``argument`` (``ai``...).
+
+    escalc records it in ``frame.attrs["columns"]`` (``{"ai": "tpos", ...}`` for
+    ``escalc(ai="tpos", ..., data=bcg)``); failing that, the column named as the
+    argument. None when the frame has neither.
+    """
+    recorded = frame.attrs.get("columns", {}).get(argument)
+    for name in (recorded, argument):
+        if name is not None and name in frame.columns:
+            return str(name)
+    return None
 
 
 def _vtype(measure: str, convention: str, vtype: str | None) -> str:

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from .._validate import InputError, InputTypeError
 from ..effects._binary import MEASURES as BINARY
 from ..effects._continuous import MEASURES as CONTINUOUS
+from ..effects.escalc import column_of
 
 FloatArray = NDArray[np.float64]
 
@@ -84,8 +85,13 @@ def rows_of(data: Any, slab: tuple[str, ...], needed: list[str]) -> NDArray[np.i
     return rows.astype(np.intp)
 
 
-def _find(data: Any, *names: str) -> str | None:
-    return next((n for n in names if n in data.columns), None)
+def _find(data: Any, *arguments: str) -> tuple[str, str] | None:
+    """Return the first of ``arguments`` that ``data`` holds, with its column."""
+    for argument in arguments:
+        name = column_of(data, argument)
+        if name is not None:
+            return argument, name
+    return None
 
 
 def read_arms(data: Any, measure: str, slab: tuple[str, ...]) -> Arms | None:
@@ -113,26 +119,23 @@ def read_arms(data: Any, measure: str, slab: tuple[str, ...]) -> Arms | None:
     if any(c is None for c in found.values()):
         raise InputError(
             f"data has no arm-level columns for measure {measure!r}: forest() looks "
-            f"for {wanted}, as escalc() names them when given arrays; rename the "
-            "columns of a frame built from data=, e.g. "
-            "data=es.rename(columns={'tpos': 'ai', 'tneg': 'bi', 'cpos': 'ci', "
-            "'cneg': 'di'})"
+            f"for {wanted}: pass the frame escalc() returned (it records which "
+            "columns hold them), or name the columns so"
         )
-    cols = [str(c) for c in found.values()]
-    rows = rows_of(data, slab, cols)
+    pairs = {key: pair for key, pair in found.items() if pair is not None}
+    rows = rows_of(data, slab, [name for _, name in pairs.values()])
 
-    def col(name: str) -> FloatArray:
-        values = np.asarray(data[name].to_numpy(), dtype=np.float64)
+    def col(key: str) -> FloatArray:
+        values = np.asarray(data[pairs[key][1]].to_numpy(), dtype=np.float64)
         return values[rows]
 
     if measure in BINARY:
         e1, e2 = col("ai"), col("ci")
-        b, d = str(found["b"]), str(found["d"])
-        n1 = col(b) if b == "n1i" else e1 + col(b)
-        n2 = col(d) if d == "n2i" else e2 + col(d)
+        n1 = col("b") if pairs["b"][0] == "n1i" else e1 + col("b")
+        n2 = col("d") if pairs["d"][0] == "n2i" else e2 + col("d")
         return Arms("binary", {"e1": e1, "n1": n1, "e2": e2, "n2": n2})
-    keys = dict(zip(CONTINUOUS_KEYS, cols, strict=True))
-    return Arms("continuous", {k: col(c) for k, c in keys.items()})
+    keys = zip(CONTINUOUS_KEYS, pairs, strict=True)
+    return Arms("continuous", {k: col(c) for k, c in keys})
 
 
 def years(data: Any, slab: tuple[str, ...]) -> FloatArray:

@@ -15,6 +15,7 @@ from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 
 from .._validate import InputError, InputTypeError, column
+from ..effects.escalc import column_of
 from . import _layout, _style
 from ._scale import EffectScale
 
@@ -54,7 +55,7 @@ def rates(
 
     ``cells`` holds ``ai``, ``bi``/``n1i``, ``ci``, ``di``/``n2i`` (arrays or
     column names of ``data``); without any, ``data`` must have columns of those
-    names (as escalc makes when given arrays). ``yi`` are the model's effects:
+    names, or an escalc frame's record of them. ``yi`` are the model's effects:
     the rows of ``data`` with an effect must be its studies.
     """
     given = {k: v for k, v in cells.items() if v is not None}
@@ -66,7 +67,8 @@ def rates(
             )
         if not hasattr(data, "columns"):
             raise InputTypeError(f"data must be a DataFrame; got {type(data).__name__}")
-        given = {k: k for k in cells if k in data.columns}
+        found = {k: column_of(data, k) for k in cells}
+        given = {k: name for k, name in found.items() if name is not None}
     a = _cell("ai", given, data)
     c = _cell("ci", given, data)
     n1 = _size("bi", "n1i", a, given, data)
