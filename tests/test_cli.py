@@ -22,6 +22,9 @@ def test_demo_prints_the_analyses_and_writes_the_report(tmp_path: Path) -> None:
     assert "Mantel-Haenszel" in report
     assert "Q-profile" in report
     assert not list((tmp_path / "demo").glob("*.tmp"))
+    for name in ("forest", "forest_subgroups", "funnel", "bubble", "radial"):
+        assert (tmp_path / "demo" / "figures" / f"{name}.png").stat().st_size > 10_000
+        assert f"figures/{name}.png" in report
 
 
 def test_no_arguments_shows_help() -> None:

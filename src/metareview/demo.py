@@ -87,8 +87,44 @@ def analyses() -> list[tuple[str, str]]:
     ]
 
 
+def figures(folder: Path) -> list[tuple[str, str]]:
+    """Draw the demo's figures into ``folder`` (PNG and SVG); return titles, files."""
+    from .plots import baujat as baujat_plot
+    from .plots import bubble, forest, funnel, labbe, radial
+
+    folder.mkdir(parents=True, exist_ok=True)
+    bcg = datasets.load("bcg")
+    es = escalc(
+        "RR", ai="tpos", bi="tneg", ci="cpos", di="cneg", data=bcg, slab="study"
+    )
+    reml = rma(es, method="REML")
+    labels = ("BCG", "Control")
+    favours = ("Favours BCG", "Favours control")
+    drawn = [
+        ("Forest plot (RevMan 5 layout)", "forest",
+         forest(reml, data=es, labels=labels, favours=favours, prediction=True)),
+        ("Forest plot by method of allocation", "forest_subgroups",
+         forest(subgroup(es, "alloc"), data=es, labels=labels, favours=favours)),
+        ("Forest plot (compact layout)", "forest_compact",
+         forest(reml, layout="metafor", prediction=True)),
+        ("Contour-enhanced funnel plot with trim-and-fill", "funnel",
+         funnel(trimfill(reml))),
+        ("Bubble plot: log risk ratio by absolute latitude", "bubble",
+         bubble(rma(es, mods="ablat"), "ablat")),
+        ("Baujat plot", "baujat", baujat_plot(reml)),
+        ("L'Abbé plot", "labbe", labbe(reml, es)),
+        ("Radial (Galbraith) plot", "radial", radial(reml)),
+    ]  # fmt: skip
+    out = []
+    for title, stem, fig in drawn:
+        for suffix in (".png", ".svg"):
+            fig.savefig(folder / f"{stem}{suffix}", dpi=200)
+        out.append((title, f"{stem}.png"))
+    return out
+
+
 def run_demo(out: Path) -> Path:
-    """Run the demo, print every summary and write ``out/report.md``."""
+    """Run the demo, print every summary, write ``out/report.md`` and its figures."""
     out.mkdir(parents=True, exist_ok=True)
     parts = [
         "# metareview demo: BCG vaccine trials (Colditz et al. 1994)\n",
@@ -99,9 +135,13 @@ def run_demo(out: Path) -> Path:
         # the results carry their own notes (e.g. a subgroup with two studies)
         warnings.simplefilter("ignore", ModelWarning)
         results = analyses()
+        drawn = figures(out / "figures")
     for title, text in results:
         print(f"\n=== {title} ===\n{text.rstrip()}")
         parts.append(_section(title, text))
+    parts.append("## Figures\n")
+    for title, name in drawn:
+        parts.append(f"### {title}\n\n![{title}](figures/{name})\n")
     path = out / "report.md"
     tmp = path.with_suffix(".md.tmp")
     tmp.write_text("\n".join(parts), encoding="utf-8")
