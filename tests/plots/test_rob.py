@@ -16,10 +16,9 @@ from matplotlib.patches import Circle, Rectangle
 
 import metareview as mr
 from metareview._validate import InputError, InputTypeError
-from metareview.plots._draw import advance
 from metareview.plots._rob_figures import LABEL_MAX, SYMBOL_TEXT
 from metareview.plots._rob_tools import JUDGEMENT_LABELS, ROB_TOOLS
-from metareview.plots._style import ROB
+from metareview.plots._style import ROB, text_width
 from plots.plot_helpers import overlapping_texts, texts
 
 TOOLS = ("rob2", "rob1", "robins-i")
@@ -115,7 +114,7 @@ def test_traffic_light_with_60_long_labels_is_legible() -> None:
         assert label.count("\n") == 1  # wrapped on two lines
         assert label.endswith("\u2026")  # and cut
         for line in label.split("\n"):
-            assert advance(line) <= LABEL_MAX
+            assert text_width(line) <= LABEL_MAX
     assert overlapping_texts(fig) == []
     width, height = fig.get_size_inches()
     assert width < 6.85  # fits a page

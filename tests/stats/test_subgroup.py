@@ -386,11 +386,12 @@ def test_printing(es: pd.DataFrame) -> None:
         (0.0472, "P = 0.05"),
         (0.00812, "P = 0.008"),
         (0.000412, "P = 0.0004"),
+        (7.1e-5, "P < 0.0001"),
         (3e-6, "P < 0.00001"),
     ],
 )
 def test_revman_p_format(p: float, text: str) -> None:
-    from metareview.stats._format_subgroup import revman_p
+    from metareview.stats._format import revman_p
 
     assert revman_p(p) == text
 

@@ -34,22 +34,22 @@ embedding in a report.
 
 from __future__ import annotations
 
-import importlib
+# Names are bound here, not lazily: importing the submodule ``funnel`` would
+# otherwise shadow the function ``funnel`` with the module.
+from .diagnostics import baujat, bubble, labbe, radial
+from .forest import forest
+from .funnel import funnel
+from .prisma import prisma
+from .rob import rob_summary, rob_traffic_light
 
-# public name -> module that defines it. The names are bound when the package
-# is imported (a lazy __getattr__ cannot serve them: importing the submodule
-# ``funnel`` would shadow the function ``funnel`` with the module).
-_PUBLIC: dict[str, str] = {
-    "forest": "metareview.plots.forest",
-    "funnel": "metareview.plots.funnel",
-    "bubble": "metareview.plots.diagnostics",
-    "baujat": "metareview.plots.diagnostics",
-    "labbe": "metareview.plots.diagnostics",
-    "radial": "metareview.plots.diagnostics",
-}
-
-for _name, _module in _PUBLIC.items():
-    globals()[_name] = getattr(importlib.import_module(_module), _name)
-del _name, _module
-
-__all__ = sorted(_PUBLIC)
+__all__ = [
+    "baujat",
+    "bubble",
+    "forest",
+    "funnel",
+    "labbe",
+    "prisma",
+    "radial",
+    "rob_summary",
+    "rob_traffic_light",
+]

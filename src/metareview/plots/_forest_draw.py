@@ -19,7 +19,7 @@ from matplotlib.path import Path
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from ._forest_layout import MARGIN, ROB_DOT, ROW, Geometry, geometry
-from ._forest_metrics import fit, line_height, text_width, wrap, wrap_phrases
+from ._forest_metrics import fit, wrap_phrases
 from ._forest_rob import RobTable
 from ._forest_scale import Scale, tick_label
 from ._forest_table import Row, Table
@@ -34,8 +34,11 @@ from ._style import (
     SMALL,
     STUDY,
     TITLE,
+    line_height,
     new_figure,
     style,
+    text_width,
+    wrap,
 )
 
 SQUARE_MAX = 0.13  # side of the heaviest study's square, inches

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._validate import InputError
-from ._forest_metrics import fit, text_width
+from ._forest_metrics import fit
 from ._forest_rob import RobTable
 from ._forest_table import Table
-from ._style import FONT_SIZE, SMALL
+from ._style import FONT_SIZE, SMALL, text_width
 
 ROW = 0.2  # inches per one-line row at 8 pt
 GAP = 0.12  # between text columns

@@ -19,8 +19,7 @@ from numpy.typing import NDArray
 from .._validate import InputError, InputTypeError
 from ..effects._counts import PROPORTIONS
 from ..stats._format import RATIO_MEASURES
-from ._forest_metrics import text_width
-from ._style import SMALL
+from ._style import SMALL, text_width
 
 FloatArray = NDArray[np.float64]
 Transform = Callable[[FloatArray], FloatArray]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..stats._format import fmt_p
+from ..stats._format import fmt_p, revman_p
 
 MINUS = "\N{MINUS SIGN}"
 
@@ -96,23 +96,6 @@ def effect_text(est: float, lb: float, ub: float, digits: int = 2) -> str:
 def interval_text(lb: float, ub: float, digits: int = 2) -> str:
     """``[0.15, 1.55]`` (a prediction interval)."""
     return f"[{num(lb, digits)}, {num(ub, digits)}]"
-
-
-def revman_p(p: float) -> str:
-    """Format a p-value as RevMan 5: ``P < 0.00001``, ``P = 0.0007``, ``P = 0.45``.
-
-    Two decimals from 0.01 up; one significant digit below; ``P < 0.0001`` and
-    ``P < 0.00001`` at the bottom.
-    """
-    if not np.isfinite(p):
-        return "P = NA"
-    if p < 1e-5:
-        return "P < 0.00001"
-    if p < 1e-4:
-        return "P < 0.0001"
-    if p < 0.00995:
-        return f"P = {np.format_float_positional(float(f'{p:.1g}'))}"
-    return f"P = {p:.2f}"
 
 
 def _tau2(tau2: float) -> str:

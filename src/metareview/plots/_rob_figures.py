@@ -11,10 +11,10 @@ from matplotlib.patches import Circle, Rectangle
 from matplotlib.ticker import FixedLocator, PercentFormatter
 from numpy.typing import NDArray
 
-from ._draw import canvas, fit, ink, line_height, measure
+from ._draw import canvas, fit, ink, measure
 from ._rob_data import RobTable
 from ._rob_tools import JUDGEMENT_LABELS
-from ._style import FONT_SIZE, LIGHT_GREY, ROB, SMALL, new_figure
+from ._style import FONT_SIZE, LIGHT_GREY, ROB, SMALL, line_height, new_figure
 
 MARGIN = 0.08  # inches around everything
 CELL = 0.30  # inches: one row and one column of the traffic light

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 
 # Okabe-Ito
 BLACK = "#000000"
@@ -51,6 +54,10 @@ SMALL = 7.0
 TITLE = 9.0
 COLUMN_WIDTH = 3.35  # inches, one journal column (85 mm)
 PAGE_WIDTH = 6.85  # inches, two columns (174 mm)
+LINE_SPACING = 1.2  # matplotlib's default, as a multiple of the font size
+ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
+
+_TEXT = TextToPath()
 
 RC: dict[Any, Any] = {  # keys are rcParams names
     "font.family": "DejaVu Sans",
@@ -84,30 +91,80 @@ def new_figure(width: float, height: float) -> Figure:
     return fig
 
 
+@lru_cache(maxsize=8192)
 def text_width(text: str, size: float = FONT_SIZE, weight: str = "normal") -> float:
-    """Width of ``text`` in inches when drawn at ``size`` points."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import TextPath
+    """Width of one line of ``text`` in inches when drawn at ``size`` points.
 
+    The font's layout width (the glyphs' advances), which is what the drawn
+    text's box spans; far faster than measuring the glyphs' outlines, which
+    matters with hundreds of labels to wrap.
+    """
     if not text:
         return 0.0
-    props = FontProperties(family=RC["font.family"], size=size, weight=weight)
-    extent = TextPath((0, 0), text, prop=props).get_extents()
-    return float(extent.width) / 72.0
+    width, _, _ = _TEXT.get_text_width_height_descent(
+        text, _font(size, weight), ismath=False
+    )
+    return float(width) / 72.0
 
 
-def wrap(text: str, width_in: float, size: float = FONT_SIZE) -> str:
-    """Break ``text`` at spaces so that no line is wider than ``width_in`` inches."""
-    words = text.split()
+@lru_cache(maxsize=16)
+def _font(size: float, weight: str) -> FontProperties:
+    return FontProperties(family=RC["font.family"], size=size, weight=weight)
+
+
+def line_height(size: float = FONT_SIZE) -> float:
+    """Distance between two baselines of a multi-line text, in inches."""
+    return LINE_SPACING * size / 72.0
+
+
+def wrap(
+    text: str, width: float, size: float = FONT_SIZE, weight: str = "normal"
+) -> str:
+    """Break ``text`` at spaces so that no line is wider than ``width`` inches."""
+    return "\n".join(_wrap_words(text.split(), width, size, weight))
+
+
+def fit_words(
+    words: list[str], width: float, size: float, weight: str, max_lines: int
+) -> list[str]:
+    """Lay ``words`` out in at most ``max_lines`` lines of ``width`` inches.
+
+    What does not fit goes to the last line, which is then cut with an ellipsis,
+    as is any single word wider than ``width``.
+    """
+    lines = _wrap_words(words, width, size, weight) or [""]
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
+    return [ellipsize(line, width, size, weight) for line in lines]
+
+
+def ellipsize(
+    text: str, width: float, size: float = FONT_SIZE, weight: str = "normal"
+) -> str:
+    """Cut ``text`` with an ellipsis so that it is at most ``width`` inches wide."""
+    if text_width(text, size, weight) <= width:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:  # longest prefix that fits with the ellipsis
+        mid = (lo + hi + 1) // 2
+        if text_width(text[:mid].rstrip() + ELLIPSIS, size, weight) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip() + ELLIPSIS
+
+
+def _wrap_words(words: list[str], width: float, size: float, weight: str) -> list[str]:
+    """Greedy lines of ``words`` joined by spaces, each at most ``width`` inches."""
     lines: list[str] = []
     current = ""
     for word in words:
-        candidate = f"{current} {word}".strip()
-        if current and text_width(candidate, size) > width_in:
+        candidate = f"{current} {word}" if current else word
+        if current and text_width(candidate, size, weight) > width:
             lines.append(current)
             current = word
         else:
             current = candidate
     if current:
         lines.append(current)
-    return "\n".join(lines)
+    return lines

@@ -11,9 +11,17 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
 from .._validate import InputError
-from ._draw import canvas, fit, line_height, measure
+from ._draw import canvas, fit, measure
 from ._prisma_counts import Counts, inconsistencies, read_counts, total
-from ._style import BLACK, FONT_SIZE, ORANGE, SKY_BLUE, new_figure, style
+from ._style import (
+    BLACK,
+    FONT_SIZE,
+    ORANGE,
+    SKY_BLUE,
+    line_height,
+    new_figure,
+    style,
+)
 
 __all__ = ["prisma"]
 

@@ -26,6 +26,23 @@ def fmt_p(p: float, digits: int = 4) -> str:
     return f"{p:.{digits}f}"
 
 
+def revman_p(p: float) -> str:
+    """Format a p-value as RevMan 5: ``P < 0.00001``, ``P = 0.0007``, ``P = 0.45``.
+
+    Two decimals from 0.01 up; one significant digit below; ``P < 0.0001`` and
+    ``P < 0.00001`` at the bottom.
+    """
+    if not np.isfinite(p):
+        return "P = NA"
+    if p < 1e-5:
+        return "P < 0.00001"
+    if p < 1e-4:
+        return "P < 0.0001"
+    if p < 0.00995:
+        return f"P = {np.format_float_positional(float(f'{p:.1g}'))}"
+    return f"P = {p:.2f}"
+
+
 def _stars(p: float) -> str:
     for cut, mark in ((0.001, "***"), (0.01, "**"), (0.05, "*"), (0.1, ".")):
         if p < cut:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._format import RATIO_MEASURES, fmt_p
+from ._format import RATIO_MEASURES, fmt_p, revman_p
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -16,17 +16,6 @@ if TYPE_CHECKING:
 
 SINGLE_MARK = "*"
 FIXED = ("EE", "FE")
-
-
-def revman_p(p: float) -> str:
-    """RevMan 5's P: two decimals, one significant digit below 0.01, ``< 0.00001``."""
-    if not np.isfinite(p):
-        return "P = NA"
-    if p < 1e-5:
-        return "P < 0.00001"
-    if p < 0.01:
-        return f"P = {np.format_float_positional(float(f'{p:.1g}'))}"
-    return f"P = {p:.2f}"
 
 
 def revman_line(res: SubgroupResult) -> str:

@@ -28,11 +28,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._validate import InputError, ModelWarning, readonly
+from .._validate import InputError, ModelWarning
 from ._bias_results import RegtestResult
-from ._core import fit_models
 from .results import RMAResult
-from .tau2 import Options, Problem
+from .rma import fit_design
 
 FloatArray = NDArray[np.float64]
 
@@ -67,92 +66,6 @@ def predictor_values(
     if predictor == "sqrtni":
         return np.sqrt(ni)
     return 1.0 / np.sqrt(ni)
-
-
-def fit_design(
-    y: FloatArray,
-    v: FloatArray,
-    X: FloatArray | None,
-    *,
-    coef_names: tuple[str, ...],
-    method: str,
-    test: str,
-    level: float,
-    opts: Options,
-    weights: FloatArray | None = None,
-    tau2: float | None = None,
-    slab: tuple[str, ...],
-    measure: str,
-    notes: tuple[str, ...] = (),
-) -> RMAResult:
-    """Fit ``y = Xβ + u + e`` for one analysis through the engine.
-
-    ``X`` is ``(k, p)``, or ``None`` for the intercept only (the engine's fast
-    path, as :func:`~metareview.rma` uses); ``tau2`` fixes τ²; ``weights``
-    replace the inverse variances in the estimation of β, as in ``rma``.
-    """
-    k = y.shape[0]
-    p = 1 if X is None else X.shape[1]
-    prob = Problem(
-        y=y[None, :],
-        v=v[None, :],
-        X=None if X is None else X[None, :, :],
-        mask=np.ones((1, k)),
-        weights=None if weights is None else weights[None, :],
-    )
-    fit = fit_models(
-        prob,
-        method=method,
-        test=test,
-        level=level,
-        opts=opts,
-        tau2=None if tau2 is None else np.array([tau2]),
-        weights=prob.weights,
-    )
-    return RMAResult(
-        beta=readonly(fit.beta[0]),
-        se=readonly(fit.se[0]),
-        zval=readonly(fit.zval[0]),
-        pval=readonly(fit.pval[0]),
-        ci_lb=readonly(fit.ci_lb[0]),
-        ci_ub=readonly(fit.ci_ub[0]),
-        vb=readonly(fit.vb[0]),
-        tau2=float(fit.tau2[0]),
-        se_tau2=float(fit.se_tau2[0]),
-        k=k,
-        p=p,
-        QE=float(fit.QE[0]),
-        QEp=float(fit.QEp[0]),
-        QM=float(fit.QM[0]),
-        QMdf=(
-            float(fit.QMdf[0]),
-            float("nan") if fit.dfs is None else float(fit.dfs[0]),
-        ),
-        QMp=float(fit.QMp[0]),
-        I2=float(fit.I2[0]),
-        H2=float(fit.H2[0]),
-        vt=float(fit.vt[0]),
-        s2w=float(fit.s2w[0]),
-        dfs=None if fit.dfs is None else float(fit.dfs[0]),
-        method=method,
-        test=test,
-        level=level,
-        converged=bool(fit.converged[0]),
-        iterations=int(fit.iterations[0]),
-        tau2_fix=tau2 is not None,
-        weights=readonly(fit.weights[0]),
-        yi=readonly(y.copy()),
-        vi=readonly(v.copy()),
-        X=readonly(np.ones((k, 1)) if X is None else X.copy()),
-        slab=slab,
-        coef_names=coef_names,
-        measure=measure,
-        ll_ml=float(fit.ll_ml[0]),
-        ll_reml=float(fit.ll_reml[0]),
-        user_weights=None if weights is None else readonly(weights.copy()),
-        control=opts,
-        notes=notes,
-    )
 
 
 def few_studies(k: int, what: str) -> tuple[str, ...]:

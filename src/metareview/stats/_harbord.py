@@ -27,7 +27,8 @@ from .._validate import (
     warn_dropped,
 )
 from ._bias_results import RegtestResult
-from ._funnel import check_size, few_studies, fit_design
+from ._funnel import check_size, few_studies
+from .rma import fit_design
 from .tau2 import Options
 
 FloatArray = NDArray[np.float64]

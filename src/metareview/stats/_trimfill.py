@@ -46,8 +46,9 @@ from .._validate import ConvergenceWarning, InputError, choice, positive_int
 from ._bias_input import check_model
 from ._bias_results import TrimfillResult
 from ._core import fit_models
-from ._funnel import fit_design, regression
+from ._funnel import regression
 from .results import RMAResult
+from .rma import fit_design
 from .tau2 import Problem
 
 FloatArray = NDArray[np.float64]

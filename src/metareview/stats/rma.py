@@ -23,7 +23,7 @@ from .._validate import (
     warn_dropped,
 )
 from . import design
-from ._core import fit_models
+from ._core import Fitted, fit_models
 from .design import INTERCEPT
 from .inference import TESTS
 from .metareg import pseudo_r2
@@ -236,13 +236,9 @@ def rma(
             ModelWarning,
             stacklevel=2,
         )
-    prob = Problem(
-        y=y[None, :],
-        v=v[None, :],
-        X=None if spec is None else X[None, :, :],
-        mask=np.ones((1, k)),
-        weights=None if w_user is None else w_user[None, :],
-    )
+    # fit_models is called here, not through fit_design, so that its
+    # warnings' stacklevel points at rma()'s caller
+    prob = _problem(y, v, None if spec is None else X, w_user)
     fit = fit_models(
         prob,
         method=method,
@@ -252,10 +248,119 @@ def rma(
         tau2=None if tau2_fixed is None else np.array([tau2_fixed]),
         weights=prob.weights,
     )
-    tau2_value = float(fit.tau2[0]) if k > 1 or tau2_fixed is not None else float("nan")
+    return result_from_fit(
+        fit,
+        prob,
+        coef_names=(INTERCEPT,) if spec is None else spec.names,
+        method=method,
+        test=test,
+        level=level,
+        opts=opts,
+        tau2=tau2_fixed,
+        slab=tuple(labels),
+        measure=measure,
+        notes=tuple(notes),
+        spec=spec,
+    )
+
+
+def fit_design(
+    y: FloatArray,
+    v: FloatArray,
+    X: FloatArray | None,
+    *,
+    coef_names: tuple[str, ...],
+    method: str,
+    test: str,
+    level: float,
+    opts: Options,
+    weights: FloatArray | None = None,
+    tau2: float | None = None,
+    slab: tuple[str, ...],
+    measure: str,
+    notes: tuple[str, ...] = (),
+    spec: design.DesignSpec | None = None,
+) -> RMAResult:
+    """Fit ``y = Xβ + u + e`` for one analysis through the engine.
+
+    ``X`` is ``(k, p)``, or ``None`` for the intercept only (the engine's fast
+    path); ``tau2`` fixes τ²; ``weights`` replace the inverse variances in the
+    estimation of β. ``spec``, the moderators' design, adds the pseudo-R² of a
+    model with an intercept and moderators. With k = 1, τ² (unless fixed), I²
+    and H² are not estimable and are NaN.
+    """
+    prob = _problem(y, v, X, weights)
+    fit = fit_models(
+        prob,
+        method=method,
+        test=test,
+        level=level,
+        opts=opts,
+        tau2=None if tau2 is None else np.array([tau2]),
+        weights=prob.weights,
+    )
+    return result_from_fit(
+        fit,
+        prob,
+        coef_names=coef_names,
+        method=method,
+        test=test,
+        level=level,
+        opts=opts,
+        tau2=tau2,
+        slab=slab,
+        measure=measure,
+        notes=notes,
+        spec=spec,
+    )
+
+
+def _problem(
+    y: FloatArray, v: FloatArray, X: FloatArray | None, weights: FloatArray | None
+) -> Problem:
+    """Return the engine's problem of one analysis (``X`` None: the intercept only)."""
+    return Problem(
+        y=y[None, :],
+        v=v[None, :],
+        X=None if X is None else X[None, :, :],
+        mask=np.ones((1, y.shape[0])),
+        weights=None if weights is None else weights[None, :],
+    )
+
+
+def result_from_fit(
+    fit: Fitted,
+    prob: Problem,
+    *,
+    coef_names: tuple[str, ...],
+    method: str,
+    test: str,
+    level: float,
+    opts: Options,
+    tau2: float | None,
+    slab: tuple[str, ...],
+    measure: str,
+    notes: tuple[str, ...],
+    spec: design.DesignSpec | None,
+) -> RMAResult:
+    """Return the RMAResult of the one analysis of ``prob`` fitted as ``fit``.
+
+    ``tau2`` is the fixed τ² or None; ``spec``, the moderators' design, adds the
+    pseudo-R² of a model with an intercept and moderators. With k = 1, τ²
+    (unless fixed), I² and H² are not estimable and are NaN.
+    """
+    k = prob.y.shape[1]
+    p = 1 if prob.X is None else prob.X.shape[2]
+    y, v, weights = (
+        prob.y[0],
+        prob.v[0],
+        None if prob.weights is None else prob.weights[0],
+    )
+    X = None if prob.X is None else prob.X[0]
     r2 = float("nan")
     if spec is not None and spec.intercept and p > 1:
         r2 = pseudo_r2(prob, method, opts, float(fit.tau2[0]))
+    estimable = k > 1
     return RMAResult(
         beta=readonly(fit.beta[0]),
         se=readonly(fit.se[0]),
@@ -264,7 +369,7 @@ def rma(
         ci_lb=readonly(fit.ci_lb[0]),
         ci_ub=readonly(fit.ci_ub[0]),
         vb=readonly(fit.vb[0]),
-        tau2=tau2_value,
+        tau2=float(fit.tau2[0]) if estimable or tau2 is not None else float("nan"),
         se_tau2=float(fit.se_tau2[0]),
         k=k,
         p=p,
@@ -277,8 +382,8 @@ def rma(
         ),
         QMp=float(fit.QMp[0]),
         R2=r2,
-        I2=float(fit.I2[0]) if k > 1 else float("nan"),
-        H2=float(fit.H2[0]) if k > 1 else float("nan"),
+        I2=float(fit.I2[0]) if estimable else float("nan"),
+        H2=float(fit.H2[0]) if estimable else float("nan"),
         vt=float(fit.vt[0]),
         s2w=float(fit.s2w[0]),
         dfs=None if fit.dfs is None else float(fit.dfs[0]),
@@ -287,21 +392,21 @@ def rma(
         level=level,
         converged=bool(fit.converged[0]),
         iterations=int(fit.iterations[0]),
-        tau2_fix=tau2_fixed is not None,
+        tau2_fix=tau2 is not None,
         weights=readonly(fit.weights[0]),
-        yi=readonly(y),
-        vi=readonly(v),
-        X=readonly(X),
-        slab=tuple(labels),
-        coef_names=(INTERCEPT,) if spec is None else spec.names,
+        yi=readonly(y.copy()),
+        vi=readonly(v.copy()),
+        X=readonly(np.ones((k, 1)) if X is None else X.copy()),
+        slab=slab,
+        coef_names=coef_names,
         intercept=True if spec is None else spec.intercept,
         design=spec,
         measure=measure,
         ll_ml=float(fit.ll_ml[0]),
         ll_reml=float(fit.ll_reml[0]),
-        user_weights=None if w_user is None else readonly(w_user),
+        user_weights=None if weights is None else readonly(weights.copy()),
         control=opts,
-        notes=tuple(notes),
+        notes=notes,
     )
 
 
