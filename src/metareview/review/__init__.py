@@ -1,0 +1,1 @@
+"""The review project: protocol, store, import of database exports, deduplication."""
