@@ -505,3 +505,14 @@ def test_results_render_in_notebooks(res: mr.RMAResult) -> None:
     assert html.startswith("<pre>Rank Correlation Test")
     assert "Kendall&#x27;s tau" in html
     assert mr.trimfill(res)._repr_html_().startswith("<pre>Estimated number")
+
+
+def test_sample_sizes_from_an_escalc_frame_built_from_data() -> None:
+    bcg = mr.datasets.load("bcg")
+    es = mr.escalc(
+        "RR", ai="tpos", bi="tneg", ci="cpos", di="cneg", data=bcg, slab="study"
+    )
+    ni = (bcg["tpos"] + bcg["tneg"] + bcg["cpos"] + bcg["cneg"]).to_numpy()
+    got = mr.regtest(es, predictor="ninv")
+    want = mr.regtest(es["yi"], es["vi"], ni=ni, predictor="ninv")
+    assert got.zval == want.zval

@@ -22,6 +22,7 @@ from .._validate import (
     same_length,
     warn_dropped,
 )
+from ..effects.escalc import column_of
 from .results import MHResult, RMAResult
 
 FloatArray = NDArray[np.float64]
@@ -116,19 +117,28 @@ def _labels(frame: Any, n: int) -> list[str]:
 def frame_sizes(frame: Any) -> FloatArray | None:
     """Total sample size of each study of an escalc frame, if its columns tell.
 
-    ``attrs["ni"]`` when escalc recorded it; else ``n1i + n2i``, ``ni``, or the
-    four cells ``ai + bi + ci + di`` (metafor's ``ni`` attribute of ``yi``).
+    ``attrs["ni"]`` when recorded; else ``n1i + n2i``, ``ni``, or the four cells
+    ``ai + bi + ci + di`` (metafor's ``ni`` attribute of ``yi``), found through
+    escalc's record of which column holds each argument.
     """
     if "ni" in frame.attrs:
         return np.asarray(frame.attrs["ni"], dtype=np.float64)
-    cols = frame.columns
-    if "n1i" in cols and "n2i" in cols:
-        return column("n1i", "n1i", frame) + column("n2i", "n2i", frame)
-    if "ni" in cols:
-        return column("ni", "ni", frame)
-    cells = ("ai", "bi", "ci", "di")
-    if all(c in cols for c in cells):
-        return np.sum([column(c, c, frame) for c in cells], axis=0)
+    found = {
+        a: column_of(frame, a) for a in ("n1i", "n2i", "ni", "ai", "bi", "ci", "di")
+    }
+
+    def col(argument: str) -> FloatArray:
+        return column(argument, found[argument], frame)
+
+    if found["n1i"] and found["n2i"]:
+        return col("n1i") + col("n2i")
+    if found["ni"]:
+        return col("ni")
+    if found["ai"] and found["ci"] and (found["bi"] or found["n1i"]):
+        n1 = col("n1i") if found["n1i"] else col("ai") + col("bi")
+        if found["n2i"] or found["di"]:
+            n2 = col("n2i") if found["n2i"] else col("ci") + col("di")
+            return n1 + n2
     return None
 
 
