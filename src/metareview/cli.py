@@ -34,6 +34,28 @@ def demo(
     typer.echo(f"\nReport written to {path}")
 
 
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="The review folder to create.")],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Rewrite review.toml from the template (review.db is kept)."
+        ),
+    ] = False,
+) -> None:
+    """Start a review: review.toml template, searches/, output/ and review.db."""
+    from ._validate import MetareviewError
+    from .review.project import init_project
+
+    try:
+        path = init_project(folder, force=force)
+    except MetareviewError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"Review project created in {folder}; edit {path} next.")
+
+
 def main() -> None:
     """Entry point of the ``metareview`` console script."""
     app()

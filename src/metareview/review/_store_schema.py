@@ -1,0 +1,122 @@
+"""The schema of ``review.db``, as numbered migrations.
+
+Script ``i`` of :data:`MIGRATIONS` takes ``PRAGMA user_version`` from ``i`` to
+``i + 1``; a released script is never edited, a change is a new script.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS"]
+
+_APPEND_ONLY = """
+CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;
+CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;
+"""
+
+_MIGRATION_1 = (
+    """
+CREATE TABLE batches (
+    id          INTEGER PRIMARY KEY,
+    path        TEXT NOT NULL,
+    sha256      TEXT NOT NULL CHECK (length(sha256) = 64),
+    database    TEXT NOT NULL,
+    format      TEXT NOT NULL,
+    encoding    TEXT NOT NULL,
+    n_records   INTEGER NOT NULL CHECK (n_records >= 0),
+    imported_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX batches_sha256 ON batches (sha256);
+
+CREATE TABLE records (
+    id          INTEGER PRIMARY KEY,
+    batch_id    INTEGER NOT NULL REFERENCES batches (id),
+    position    INTEGER NOT NULL CHECK (position >= 0),
+    database    TEXT NOT NULL,
+    original_id TEXT,
+    title       TEXT,
+    abstract    TEXT,
+    authors     TEXT,
+    year        INTEGER,
+    journal     TEXT,
+    volume      TEXT,
+    issue       TEXT,
+    pages       TEXT,
+    doi         TEXT,
+    pmid        TEXT,
+    keywords    TEXT,
+    raw         TEXT,
+    UNIQUE (batch_id, position)
+);
+CREATE INDEX records_doi ON records (doi);
+CREATE INDEX records_pmid ON records (pmid);
+CREATE INDEX records_year ON records (year);
+
+-- Dedup decisions, latest per record wins; duplicate_of NULL means "unique"
+-- (a split). The cluster id of a record is coalesce(duplicate_of, record_id).
+CREATE TABLE duplicate_links (
+    id           INTEGER PRIMARY KEY,
+    record_id    INTEGER NOT NULL REFERENCES records (id),
+    duplicate_of INTEGER REFERENCES records (id),
+    confidence   REAL CHECK (confidence BETWEEN 0 AND 1),
+    method       TEXT NOT NULL,
+    decided_by   TEXT NOT NULL,
+    decided_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    CHECK (duplicate_of IS NULL OR duplicate_of != record_id)
+);
+CREATE INDEX duplicate_links_record ON duplicate_links (record_id, id);
+CREATE VIEW current_duplicates AS
+    SELECT d.* FROM duplicate_links AS d
+    WHERE d.id = (SELECT max(id) FROM duplicate_links WHERE record_id = d.record_id);
+
+CREATE TABLE screening_events (
+    id         INTEGER PRIMARY KEY,
+    record_id  INTEGER NOT NULL REFERENCES records (id),
+    reviewer   TEXT NOT NULL,
+    stage      TEXT NOT NULL CHECK (stage IN ('title_abstract', 'full_text')),
+    decision   TEXT NOT NULL CHECK (decision IN ('include', 'exclude', 'maybe')),
+    reason     TEXT,
+    note       TEXT,
+    decided_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX screening_events_record ON screening_events (record_id, stage, reviewer);
+CREATE INDEX screening_events_reviewer ON screening_events (reviewer, stage);
+
+-- Extracted values, one per study, outcome, arm, time point and field; latest
+-- per (record, reviewer, outcome, arm, timepoint, field) wins.
+CREATE TABLE extraction_values (
+    id         INTEGER PRIMARY KEY,
+    record_id  INTEGER NOT NULL REFERENCES records (id),
+    reviewer   TEXT NOT NULL,
+    outcome_id TEXT NOT NULL DEFAULT '',
+    arm        TEXT NOT NULL DEFAULT '',
+    timepoint  TEXT NOT NULL DEFAULT '',
+    field      TEXT NOT NULL,
+    value      TEXT,
+    entered_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX extraction_values_key
+    ON extraction_values (record_id, outcome_id, arm, timepoint, field, reviewer);
+
+-- Risk-of-bias judgements per study (and outcome), tool, domain and reviewer.
+CREATE TABLE rob_judgements (
+    id         INTEGER PRIMARY KEY,
+    record_id  INTEGER NOT NULL REFERENCES records (id),
+    reviewer   TEXT NOT NULL,
+    tool       TEXT NOT NULL,
+    outcome_id TEXT NOT NULL DEFAULT '',
+    domain     TEXT NOT NULL,
+    judgement  TEXT NOT NULL,
+    support    TEXT,
+    judged_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX rob_judgements_key
+    ON rob_judgements (record_id, tool, outcome_id, domain, reviewer);
+"""
+    + _APPEND_ONLY.format(table="screening_events")
+    + _APPEND_ONLY.format(table="duplicate_links")
+)
+
+#: The schema, as SQL scripts; script ``i`` takes ``user_version`` from i to i + 1.
+MIGRATIONS: tuple[str, ...] = (_MIGRATION_1,)

@@ -1,0 +1,394 @@
+"""The review protocol: ``review.toml`` read, validated and typed.
+
+The protocol holds the question (PICO), the databases searched, the eligibility
+criteria, the reviewers and how they screen, the outcomes, the intervention
+categories and the analysis plan. :func:`load_protocol` reads it with
+:mod:`tomllib` and validates it with pydantic; an error names the file, the key
+path (``outcomes[2].direction``), the line of ``review.toml`` where that key is,
+what is allowed and the value given.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import typing
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .._validate import InputError
+
+__all__ = [
+    "BINARY_MEASURES",
+    "CONTINUOUS_MEASURES",
+    "Analysis",
+    "Database",
+    "Eligibility",
+    "InterventionCategory",
+    "Outcome",
+    "Protocol",
+    "ProtocolError",
+    "Question",
+    "Reviewer",
+    "Screening",
+    "load_protocol",
+]
+
+#: metafor's measure codes for two-group comparisons of binary outcomes.
+BINARY_MEASURES = ("OR", "RR", "RD", "PETO")
+#: metafor's measure codes for two-group comparisons of continuous outcomes.
+CONTINUOUS_MEASURES = ("MD", "SMD", "SMDH", "ROM")
+
+Text = Annotated[str, Field(min_length=1)]
+Ident = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$")]
+
+
+class ProtocolError(InputError):
+    """``review.toml`` cannot be read or breaks the protocol's rules.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file that was read.
+    problems : sequence of tuple
+        ``(key_path, line, message)`` for each problem; ``line`` is 1-based,
+        or ``None`` when the key is not in the file (e.g. a missing key).
+
+    """
+
+    def __init__(
+        self, path: Path, problems: Sequence[tuple[str, int | None, str]]
+    ) -> None:
+        self.path = path
+        self.problems = list(problems)
+        lines = []
+        for key, line, message in self.problems:
+            where = f"{path}, line {line}" if line is not None else f"{path}"
+            lines.append(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+        n = len(lines)
+        head = f"{path} is not a valid protocol ({n} problem{'s' * (n != 1)}):"
+        super().__init__("\n".join([head, *lines]))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Question(_Model):
+    """The review question in PICO form (free text)."""
+
+    population: Text
+    intervention: Text
+    comparator: Text
+    outcomes: Text
+
+
+class Database(_Model):
+    """A bibliographic database searched, the platform used and the date(s)."""
+
+    name: Text
+    platform: str = ""
+    searched: list[date] = Field(min_length=1)
+
+    @field_validator("searched", mode="before")
+    @classmethod
+    def _one_date_is_a_list(cls, value: object) -> object:
+        return [value] if isinstance(value, date | str) else value
+
+
+class Eligibility(_Model):
+    """Inclusion and exclusion criteria, and the reasons for full-text exclusion."""
+
+    inclusion: list[Text] = Field(min_length=1)
+    exclusion: list[Text] = Field(default_factory=list)
+    fulltext_reasons: list[Text] = Field(default_factory=list)
+
+
+class Reviewer(_Model):
+    """A person who screens, extracts or appraises; the owner manages the review."""
+
+    name: Text
+    role: Literal["owner", "reviewer"] = "reviewer"
+
+
+class Screening(_Model):
+    """How many reviewers screen each record, and who resolves conflicts.
+
+    ``reviewers_per_record = 1`` with ``dual_fraction`` set means one reviewer
+    screens every record and a second screens a random sample of that fraction.
+    """
+
+    reviewers_per_record: Literal[1, 2] = 2
+    dual_fraction: float | None = Field(default=None, gt=0.0, lt=1.0)
+    resolved_by: list[Text] = Field(default_factory=list)
+
+
+class Outcome(_Model):
+    """An outcome: the construct it measures, its scale and direction of benefit.
+
+    ``construct`` is free text; the theory-of-planned-behaviour constructs are
+    written ``intention``, ``attitude``, ``subjective_norm``,
+    ``perceived_behavioural_control``, ``behaviour`` and ``stigma``. It is
+    the attribute ``construct_name`` (pydantic reserves ``construct``).
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: Ident
+    name: Text
+    construct_name: Text = Field(alias="construct")
+    type: Literal["binary", "continuous"]
+    scale: str = ""
+    direction: Literal["higher", "lower"]
+    timepoints: list[Text] = Field(min_length=1)
+    measure: str | None = None
+
+
+class InterventionCategory(_Model):
+    """A category of intervention, used for subgroups."""
+
+    id: Ident
+    name: Text
+    description: str = ""
+
+
+class Analysis(_Model):
+    """The analysis plan, in metafor's option codes."""
+
+    measure_binary: Literal["OR", "RR", "RD", "PETO"] = "OR"
+    measure_continuous: Literal["MD", "SMD", "SMDH", "ROM"] = "SMD"
+    method: Literal["EE", "FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM"] = (
+        "REML"
+    )
+    test: Literal["z", "t", "knha"] = "knha"
+    level: float = 0.95
+    subgroups: list[Text] = Field(default_factory=list)
+    sensitivity: list[Text] = Field(default_factory=list)
+
+    @field_validator("level")
+    @classmethod
+    def _level_is_a_fraction(cls, value: float) -> float:
+        if not 0.0 < value < 1.0:
+            hint = f" (write {value / 100:g} for {value:g}%)" if value > 1 else ""
+            raise ValueError(f"must be a fraction between 0 and 1, e.g. 0.95{hint}")
+        return value
+
+
+class Protocol(_Model):
+    """The whole protocol of a review, as written in ``review.toml``."""
+
+    title: Text
+    question: Question
+    databases: list[Database] = Field(min_length=1)
+    eligibility: Eligibility
+    reviewers: list[Reviewer] = Field(min_length=1)
+    screening: Screening = Screening()
+    outcomes: list[Outcome] = Field(min_length=1)
+    interventions: list[InterventionCategory] = Field(default_factory=list)
+    analysis: Analysis = Analysis()
+
+
+Loc = tuple[str | int, ...]
+
+
+def load_protocol(path: str | Path) -> Protocol:
+    """Read ``review.toml`` and validate it.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The protocol file, or the review folder that holds ``review.toml``.
+
+    Returns
+    -------
+    Protocol
+        The validated, frozen protocol.
+
+    Raises
+    ------
+    ProtocolError
+        When the file is not valid TOML or breaks a rule; the message names
+        the file, each key path, its line, what is allowed and the value given.
+
+    Examples
+    --------
+    >>> from importlib.resources import files
+    >>> p = load_protocol(files("metareview.review") / "templates" / "review.toml")
+    >>> [o.construct_name for o in p.outcomes][:3]
+    ['behaviour', 'intention', 'attitude']
+
+    """
+    path = Path(str(path))
+    if path.is_dir():
+        path = path / "review.toml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProtocolError(path, [("", None, f"cannot be read ({exc})")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProtocolError(path, [("", None, f"is not valid TOML: {exc}")]) from None
+    lines = key_lines(text)
+    try:
+        protocol = Protocol.model_validate(data)
+    except ValidationError as exc:
+        problems = [_problem(err, lines) for err in exc.errors()]
+        raise ProtocolError(path, problems) from None
+    problems = [
+        (format_loc(loc), find_line(lines, loc), msg)
+        for loc, msg in _cross_checks(protocol)
+    ]
+    if problems:
+        raise ProtocolError(path, problems)
+    return protocol
+
+
+def _cross_checks(p: Protocol) -> list[tuple[Loc, str]]:
+    """Rules that span several keys; each names the key path it points at."""
+    out: list[tuple[Loc, str]] = []
+    out += _unique("outcomes", [o.id for o in p.outcomes], "id")
+    out += _unique("interventions", [c.id for c in p.interventions], "id")
+    names = [r.name for r in p.reviewers]
+    out += _unique("reviewers", names, "name")
+    if not any(r.role == "owner" for r in p.reviewers):
+        out.append((("reviewers",), "needs one reviewer with role = 'owner'"))
+    for i, who in enumerate(p.screening.resolved_by):
+        if who not in names:
+            msg = f"must be one of the reviewers ({', '.join(map(repr, names))})"
+            out.append((("screening", "resolved_by", i), f"{msg}; got {who!r}"))
+    s = p.screening
+    if s.reviewers_per_record == 2 and s.dual_fraction is not None:
+        out.append(
+            (
+                ("screening", "dual_fraction"),
+                "is only used with reviewers_per_record = 1 (every record is "
+                f"already screened twice); got {s.dual_fraction!r}",
+            )
+        )
+    for i, o in enumerate(p.outcomes):
+        allowed = BINARY_MEASURES if o.type == "binary" else CONTINUOUS_MEASURES
+        if o.measure is not None and o.measure not in allowed:
+            out.append(
+                (
+                    ("outcomes", i, "measure"),
+                    f"for a {o.type} outcome must be one of "
+                    f"{', '.join(map(repr, allowed))}; got {o.measure!r}",
+                )
+            )
+    return out
+
+
+def _unique(table: str, values: list[str], key: str) -> list[tuple[Loc, str]]:
+    seen: set[str] = set()
+    out: list[tuple[Loc, str]] = []
+    for i, v in enumerate(values):
+        if v in seen:
+            out.append(((table, i, key), f"must be unique; {v!r} is used twice"))
+        seen.add(v)
+    return out
+
+
+def _problem(err: Any, lines: Mapping[Loc, int]) -> tuple[str, int | None, str]:
+    loc: Loc = tuple(err["loc"])
+    if err["type"] == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        msg = f"unknown key; allowed here: {', '.join(allowed)}"
+    elif err["type"] == "missing":
+        msg = "is required but missing"
+        return format_loc(loc), find_line(lines, loc[:-1]) if loc[:-1] else None, msg
+    else:
+        text = str(err["msg"]).removeprefix("Value error, ")
+        msg = f"{text}; got {err['input']!r}"
+    return format_loc(loc), find_line(lines, loc), msg
+
+
+def _allowed_keys(loc: Loc) -> list[str]:
+    """Field names of the model found by following ``loc`` from Protocol."""
+    model: Any = Protocol
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        ann = model.model_fields[part].annotation
+        while typing.get_origin(ann) is not None:
+            ann = next(a for a in typing.get_args(ann) if a is not type(None))
+        model = ann
+    return list(model.model_fields)
+
+
+def format_loc(loc: Loc) -> str:
+    """Write a pydantic location as a key path: ``outcomes[2].direction``.
+
+    Examples
+    --------
+    >>> format_loc(("outcomes", 2, "direction"))
+    'outcomes[2].direction'
+
+    """
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else part
+    return out
+
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"'. ]+?)\s*=")
+_STRINGS = re.compile(r"\"(?:\\.|[^\"\\])*\"|'[^']*'")
+
+
+def key_lines(text: str) -> dict[Loc, int]:
+    """Map each table header and key of a TOML text to its 1-based line.
+
+    Best effort, for error messages: arrays of tables get their index
+    (``("outcomes", 2, "direction")``); lines inside multi-line arrays and
+    strings are skipped.
+    """
+    out: dict[Loc, int] = {}
+    counts: dict[Loc, int] = {}
+    current: Loc = ()
+    depth = 0
+    in_multiline_string = False
+    for n, line in enumerate(text.splitlines(), start=1):
+        if in_multiline_string:
+            in_multiline_string = line.count('"""') % 2 == 0
+            continue
+        if depth > 0:
+            depth += _bracket_balance(line)
+            continue
+        if m := _HEADER.match(line):
+            name: Loc = tuple(_split_key(m.group(2)))
+            if m.group(1) == "[[":
+                counts[name] = counts.get(name, -1) + 1
+                name = (*name, counts[name])
+            current = name
+            out.setdefault(current, n)
+            continue
+        if m := _KEY.match(line):
+            out.setdefault((*current, *_split_key(m.group(1))), n)
+            rest = line[m.end() :]
+            if rest.count('"""') % 2 == 1:
+                in_multiline_string = True
+            else:
+                depth = max(_bracket_balance(rest), 0)
+    return out
+
+
+def _split_key(key: str) -> list[str]:
+    return [part.strip().strip("\"'") for part in key.split(".")]
+
+
+def _bracket_balance(line: str) -> int:
+    code = _STRINGS.sub("", line).split("#", 1)[0]
+    return code.count("[") - code.count("]")
+
+
+def find_line(lines: Mapping[Loc, int], loc: Loc) -> int | None:
+    """Line of the longest prefix of ``loc`` found in ``lines``, else ``None``."""
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
