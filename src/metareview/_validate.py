@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 __all__ = [
     "ConvergenceWarning",
+    "ImportFormatError",
     "InputError",
     "InputTypeError",
     "MetareviewError",
@@ -31,6 +32,10 @@ class MetareviewError(Exception):
 
 class InputError(MetareviewError, ValueError):
     """An argument or a data value is not allowed."""
+
+
+class ImportFormatError(InputError):
+    """A file to import is malformed; the message names the file, line and reason."""
 
 
 class InputTypeError(MetareviewError, TypeError):

@@ -1,0 +1,285 @@
+"""Normalisation of bibliographic fields for duplicate detection.
+
+Every function maps one raw field value (any type, possibly missing) to a plain
+string or number that can be compared directly. The frame-level entry point is
+:func:`normalise_records`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import unquote
+
+import pandas as pd
+
+FIELDS = (
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+)
+
+_TAG = re.compile(r"<[^>]{0,200}>")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_SPACE = re.compile(r"\s+")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|doi\s+)", re.I)
+_DIGITS = re.compile(r"\d+")
+_PAGE_TOKEN = re.compile(r"^[a-zA-Z]?\d+[a-zA-Z]?[;,.]?$")
+# MEDLINE appends notes about related records; from there on nothing is title.
+_NOTE_TAIL = re.compile(
+    r"[\[(]\s*(?:erratum|errata|comment|retraction|retracted|update|summary for"
+    r" patients|republished|reprinted)s?\b(?:\s+(?:appears|in|on|of|see))\b.*$",
+    re.I | re.S,
+)
+_ANNOTATION = re.compile(
+    r"[\[(](?:[^\])]*\b(?:erratum|errata|comment|comments|retraction|retracted|"
+    r"refs?|references|review|multiple letters|see|update)\b[^\])]*)[\])]",
+    re.I,
+)
+# A short bracketed note after the title text: a language or a footnote number.
+_TRAILING_BRACKET = re.compile(
+    r"(?<=\S)\s*\[(?!abstract|poster)[^\]\s]{1,20}(?:\s[^\]\s]{1,20})?\]"
+)
+
+#: Title words that carry no identity (skipped by the title blocking key).
+STOPWORDS = frozenset(
+    "a an the of in on for and or to with by at from as is are be its their"
+    " into versus vs".split()
+)
+
+#: Markers of a record that concerns another report rather than repeating it.
+#: Each pattern is searched in the normalised title (lower case, punctuation
+#: removed, single spaces); the key names the kind of record.
+KIND_PATTERNS: dict[str, re.Pattern[str]] = {
+    "erratum": re.compile(r"\b(?:errat(?:um|a)|corrigend(?:um|a)|correction(?:s)?\b)"),
+    "retraction": re.compile(
+        r"\b(?:retract(?:ion|ed)|withdrawn|expression of concern)\b"
+    ),
+    "reply": re.compile(
+        r"\b(?:reply|replies|response to|author s response|authors response)\b"
+    ),
+    "comment": re.compile(
+        r"\b(?:comment(?:s|ary)? on|commentary|letter to the editor)\b"
+    ),
+    "abstract": re.compile(
+        r"\b(?:abstract|abstracts|poster|meeting abstract)\b$|^abstract\b"
+    ),
+    "protocol": re.compile(
+        r"\b(?:study protocol|protocol for|protocol of|a protocol)\b"
+    ),
+}
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def fold(text: Any) -> str:
+    """Return ``text`` lower-cased, accent-free, without markup and punctuation.
+
+    HTML entities (``&amp;``) are decoded, tags (``<i>``) removed, the string is
+    decomposed (Unicode NFKD) and combining marks dropped; every run of
+    characters other than ``a-z0-9`` becomes one space.
+    """
+    if _missing(text):
+        return ""
+    s = html.unescape(str(text))
+    s = _TAG.sub(" ", s).lower()
+    if not s.isascii():
+        s = unicodedata.normalize("NFKD", s)
+        s = "".join(c for c in s if not unicodedata.combining(c))
+        s = s.replace("ß", "ss").replace("æ", "ae").replace("ø", "o")
+    return _NON_ALNUM.sub(" ", s).strip()
+
+
+def normalise_title(title: Any) -> str:
+    """Return the folded title, without database annotations.
+
+    The brackets of a translated title (``"[Title in English]"``) and a trailing
+    ``"."`` go with the rest of the punctuation (:func:`fold`); the words stay.
+    Annotations that databases append after the title are removed: bracketed
+    notes such as ``"[Review] [88 refs]"``, ``"[Romanian]"``, ``"[Erratum
+    appears in ...]"``, ``"[Comment in ...]"``, ``"(multiple letters)"``.
+    """
+    if _missing(title):
+        return ""
+    s = html.unescape(str(title))
+    s = _NOTE_TAIL.sub(" ", s)
+    s = _ANNOTATION.sub(" ", s)
+    s = _TRAILING_BRACKET.sub(" ", s)
+    return fold(s)
+
+
+def normalise_doi(doi: Any) -> str:
+    """Return the DOI lower-cased, without resolver prefix or trailing dots."""
+    if _missing(doi):
+        return ""
+    s = _DOI_PREFIX.sub("", unquote(html.unescape(str(doi))).strip())
+    s = s.split()[0].lower().rstrip(".;,") if s.strip() else ""
+    return s if s.startswith("10.") else ""
+
+
+def normalise_pmid(pmid: Any) -> str:
+    """Return the PubMed id as a string of digits (empty when absent)."""
+    if _missing(pmid):
+        return ""
+    m = _DIGITS.search(str(pmid))
+    return m.group(0).lstrip("0") if m else ""
+
+
+def normalise_pages(pages: Any) -> str:
+    """Return ``"first-last"`` with an abbreviated last page completed.
+
+    ``"123-9"`` gives ``"123-129"``, ``"47--65"`` gives ``"47-65"``, ``"e123"``
+    gives ``"123"``.
+    """
+    if _missing(pages):
+        return ""
+    tokens = [t for t in re.split(r"[-\u2013\u2014\s]+", str(pages).strip()) if t]
+    if not tokens or not all(_PAGE_TOKEN.match(t) for t in tokens[:2]):
+        return ""
+    nums = _DIGITS.findall(" ".join(tokens[:2]))
+    if not nums:
+        return ""
+    first = nums[0].lstrip("0") or "0"
+    if len(nums) < 2:
+        return first
+    last = nums[1].lstrip("0") or "0"
+    if len(last) < len(first):
+        last = first[: len(first) - len(last)] + last
+    return first if last == first else f"{first}-{last}"
+
+
+def normalise_year(year: Any) -> int:
+    """Return the four-digit year, or 0 when absent."""
+    if _missing(year):
+        return 0
+    m = re.search(r"(1[89]|20)\d\d", str(year))
+    return int(m.group(0)) if m else 0
+
+
+def normalise_number(value: Any) -> str:
+    """Return the first run of digits of a volume or issue (empty when absent)."""
+    if _missing(value) or re.fullmatch(r"\s*\d+\)\s*", str(value)):
+        return ""  # "1)": a shifted supplement number, not a volume
+    m = _DIGITS.search(str(value))
+    return (m.group(0).lstrip("0") or "0") if m else ""
+
+
+def normalise_authors(authors: Any) -> str:
+    """Return the folded author names joined by spaces.
+
+    Lists are joined; strings in any of the usual forms (``"A and B"``,
+    ``"A; B"``, ``"A., B."``) are folded as a whole, since only the surnames'
+    letters matter for the similarity used downstream.
+    """
+    if isinstance(authors, (list, tuple)):
+        return fold(" ".join(str(a) for a in authors))
+    return fold(authors)
+
+
+def first_author(authors: Any) -> str:
+    """Return the folded surname of the first author (its first long word)."""
+    if isinstance(authors, (list, tuple)):
+        authors = authors[0] if authors else ""
+    return _first_word(fold(authors))
+
+
+def _first_word(folded: str) -> str:
+    for word in folded.split():
+        if len(word) > 1:
+            return word
+    return ""
+
+
+def record_kind(title: str) -> str:
+    """Return the kinds of non-article record the normalised title marks.
+
+    The result is a sorted, comma-separated string (empty for an ordinary
+    report), e.g. ``"erratum"`` for ``"Erratum: Effect of ..."``.
+    """
+    return ",".join(k for k, pat in KIND_PATTERNS.items() if pat.search(title))
+
+
+def normalise_records(records: pd.DataFrame) -> pd.DataFrame:
+    """Return a frame of comparable fields, one row per input row (same order).
+
+    Columns: ``title doi pmid pages first_page year volume issue journal authors
+    first_author kind title_key numbers``. Missing input columns are treated as empty.
+    """
+    n = len(records)
+
+    def col(name: str) -> list[Any]:
+        if name in records.columns:
+            return records[name].tolist()
+        return [None] * n
+
+    titles = [normalise_title(t) for t in col("title")]
+    pages = [normalise_pages(p) for p in col("pages")]
+    authors = [normalise_authors(a) for a in col("authors")]
+    out = pd.DataFrame(
+        {
+            "title": titles,
+            "doi": [normalise_doi(d) for d in col("doi")],
+            "pmid": [normalise_pmid(p) for p in col("pmid")],
+            "pages": pages,
+            "first_page": [p.split("-")[0] for p in pages],
+            "year": [normalise_year(y) for y in col("year")],
+            "volume": [normalise_number(v) for v in col("volume")],
+            "issue": [normalise_number(v) for v in col("issue")],
+            "journal": [fold(j) for j in col("journal")],
+            "authors": authors,
+            "first_author": [_first_word(a) for a in authors],
+            "kind": [record_kind(t) for t in titles],
+        }
+    )
+    out["title_key"] = [_title_key(t) for t in titles]
+    out["numbers"] = pd.Series(
+        [title_numbers(t) for t in titles], index=out.index, dtype=object
+    )
+    return out
+
+
+def _title_key(title: str) -> str:
+    words = [w for w in title.split() if w not in STOPWORDS]
+    return " ".join(words[:4]) if len(words) >= 2 else ""
+
+
+def title_numbers(title: str) -> frozenset[str]:
+    """Return the numbers written in a normalised title (e.g. part, phase)."""
+    return frozenset(_DIGITS.findall(title))
+
+
+def journal_agrees(a: str, b: str) -> bool:
+    """Return whether two folded journal names can denote the same journal.
+
+    Equal names agree; so does an abbreviation whose words are, in order,
+    prefixes of the full name's significant words (``"nat rev nephrol"`` and
+    ``"nature reviews nephrology"``).
+    """
+    if not a or not b:
+        return True
+    if a == b:
+        return True
+    wa = [w for w in a.split() if w not in STOPWORDS]
+    wb = [w for w in b.split() if w not in STOPWORDS]
+    if len(wa) > len(wb):
+        wa, wb = wb, wa
+    i = 0
+    for w in wb:
+        if i < len(wa) and w.startswith(wa[i]):
+            i += 1
+    return i == len(wa) and len(wa) > 0
