@@ -481,3 +481,13 @@ def test_predict_with_transf_has_no_standard_error() -> None:
     assert_allclose(pred.pred, np.exp(res.beta))
     assert "se" not in str(pred)
     assert "se" in str(res.predict())
+
+
+@pytest.mark.parametrize("method", ["EB", "PM", "REML", "ML"])
+def test_nearly_equal_effects_give_tau2_zero_without_overflow(method: str) -> None:
+    # found by hypothesis: y'PPy underflows and the Newton step is -inf
+    res = rma(
+        np.array([0.0, 1.8757418e-163]), np.array([0.0625, 0.03125]), method=method
+    )
+    assert res.tau2 == 0.0
+    assert res.converged

@@ -338,7 +338,10 @@ def _iterate(
         else:
             sub = prob.take(idx)
         t, lo_i, hi_i, last_i = tau2[idx], lo[idx], hi[idx], last[idx]
-        delta = step(sub, t)
+        # with (nearly) equal effects y'PPy underflows and the step is -inf: it
+        # heads for 0, where the boundary check below settles it
+        with np.errstate(over="ignore", divide="ignore"):
+            delta = step(sub, t)
         new = t + opts.stepadj * delta
         rising = delta > 0
         lo_i = np.where(rising, t, lo_i)
