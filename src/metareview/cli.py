@@ -56,6 +56,60 @@ def init(
     typer.echo(f"Review project created in {folder}; edit {path} next.")
 
 
+@app.command("import")
+def import_(
+    folder: Annotated[Path, typer.Argument(help="The review folder.")],
+    files: Annotated[list[Path], typer.Argument(help="Database exports to import.")],
+    database: Annotated[
+        str | None, typer.Option(help="Source database of the files.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Import a file imported before again.")
+    ] = False,
+) -> None:
+    """Import database exports (RIS, MEDLINE, PubMed XML, WoS, BibTeX, CSV, EndNote)."""
+    from ._validate import MetareviewError
+    from .review.intake import import_files
+
+    try:
+        done = import_files(folder, list(files), database=database, force=force)
+    except MetareviewError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    for s in done:
+        typer.echo(f"{s.file}: {s.records} records from {s.database} ({s.format})")
+    typer.echo(f"{sum(s.records for s in done)} records imported.")
+
+
+@app.command()
+def dedup(
+    folder: Annotated[Path, typer.Argument(help="The review folder.")],
+    review: Annotated[
+        bool, typer.Option("--review", help="List the uncertain pairs to check.")
+    ] = False,
+) -> None:
+    """Link duplicate records to their cluster (records are never deleted)."""
+    from ._validate import MetareviewError
+    from .review.intake import dedup_project
+
+    try:
+        summary = dedup_project(folder)
+    except MetareviewError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(
+        f"{summary.records} records, {summary.clusters} unique; "
+        f"{summary.linked} newly linked as duplicates; "
+        f"{len(summary.uncertain)} uncertain pairs to check."
+    )
+    if review:
+        for row in summary.uncertain.itertuples(index=False):
+            typer.echo(
+                f"\n[{row.confidence:.2f}] {row.i}: {row.title_i}\n"
+                f"       {row.j}: {row.title_j}"
+            )
+
+
 def main() -> None:
     """Entry point of the ``metareview`` console script."""
     app()

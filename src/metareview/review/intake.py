@@ -1,0 +1,224 @@
+"""Bring database exports into a review project and link their duplicates.
+
+``import_files`` reads every file first (nothing is written if any of them is
+malformed), keeps a copy of each in ``searches/`` (never modified afterwards) and
+adds them to ``review.db`` in one transaction; a file imported before is refused
+unless ``force``. ``dedup_project`` runs ``find_duplicates`` over all records
+and appends a link per duplicate record: records are never deleted (DESIGN.md
+§5).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._validate import InputError
+from .dedup import find_duplicates
+from .io import read_records
+from .project import DATABASE
+from .store import Store, file_sha256, open_store
+
+SEARCHES = "searches"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    """One imported file: where it is kept, its source, format and records."""
+
+    file: str
+    database: str
+    format: str
+    encoding: str
+    records: int
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DedupSummary:
+    """Outcome of deduplication: counts, and the pairs a person should check."""
+
+    records: int
+    clusters: int
+    linked: int
+    uncertain: pd.DataFrame
+
+
+def _store(folder: Path) -> Store:
+    db = folder / DATABASE
+    if not db.exists():
+        raise InputError(
+            f"{folder} is not a review project ({DATABASE} is missing); "
+            f"run 'metareview init {folder}' first"
+        )
+    return open_store(db)
+
+
+def import_files(
+    folder: str | Path,
+    files: list[str | Path],
+    *,
+    database: str | None = None,
+    force: bool = False,
+) -> list[ImportSummary]:
+    """Import database exports into the project in ``folder``, all or nothing.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The review project (made by ``metareview init``).
+    files : list of paths
+        Exports in any format :func:`~metareview.review.io.read_records` reads.
+    database : str, optional
+        Source database of every file; by default the file's own database tag,
+        else the file name without extension.
+    force : bool
+        Import a file again although a file with the same content was imported.
+
+    Returns
+    -------
+    list of ImportSummary
+
+    """
+    root = Path(folder)
+    read = []
+    for f in map(Path, files):
+        frame = read_records(f)
+        sha = file_sha256(f)
+        read.append((f, frame, sha))
+    with _store(root) as store:
+        for f, _, sha in read:
+            if store.has_file(sha) and not force:
+                raise InputError(
+                    f"{f}: this file was imported before; nothing was imported "
+                    "(use --force to import it again)"
+                )
+        kept = [_target(root, f, sha) for f, _, sha in read]
+        out = []
+        with store.transaction():
+            for (f, frame, sha), path in zip(read, kept, strict=True):
+                name = database or _database_of(frame, f)
+                store.add_batch(
+                    path=path.relative_to(root).as_posix(),
+                    sha256=sha,
+                    database=name,
+                    format=str(frame.attrs.get("format", "")),
+                    encoding=str(frame.attrs.get("encoding", "")),
+                    records=_for_store(frame, name),
+                )
+                out.append(
+                    ImportSummary(
+                        file=path.relative_to(root).as_posix(),
+                        database=name,
+                        format=str(frame.attrs.get("format", "")),
+                        encoding=str(frame.attrs.get("encoding", "")),
+                        records=len(frame),
+                    )
+                )
+            _copy(read, kept)  # last: if a copy fails, the transaction rolls back
+    return out
+
+
+def _copy(read: list[tuple[Path, Any, str]], kept: list[Path]) -> None:
+    done: list[Path] = []
+    try:
+        for (f, _, _), target in zip(read, kept, strict=True):
+            if not target.exists():
+                shutil.copy2(f, target)
+                done.append(target)
+    except OSError:
+        for target in done:
+            target.unlink(missing_ok=True)
+        raise
+
+
+def _target(root: Path, file: Path, sha: str) -> Path:
+    """Where the file is kept in ``searches/`` (an existing same copy is reused)."""
+    searches = root / SEARCHES
+    searches.mkdir(exist_ok=True)
+    target = searches / file.name
+    if target.exists() and file_sha256(target) != sha:
+        target = searches / f"{file.stem}-{sha[:8]}{file.suffix}"
+    return target
+
+
+def _for_store(frame: pd.DataFrame, database: str) -> pd.DataFrame:
+    """Rename the reader's columns as the store names them (``database``)."""
+    out = frame.rename(columns={"source_database": "database"})
+    if "database" in out.columns:
+        blank = out["database"].isna() | (out["database"].astype(str).str.strip() == "")
+        out["database"] = out["database"].where(~blank, database)
+    return out
+
+
+def _database_of(frame: pd.DataFrame, file: Path) -> str:
+    if "source_database" in frame.columns:
+        named = frame["source_database"].dropna()
+        named = named[named.astype(str).str.strip() != ""]
+        if len(named):
+            return str(named.iloc[0])
+    return file.stem
+
+
+def dedup_project(folder: str | Path) -> DedupSummary:
+    """Find duplicate records in the project and link them (never deleting)."""
+    with _store(Path(folder)) as store:
+        records = store.records()
+        if records.empty:
+            raise InputError(f"{folder}: no records imported yet")
+        result = find_duplicates(_for_dedup(records))
+        current = dict(
+            store.conn.execute(
+                "SELECT record_id, duplicate_of FROM current_duplicates"
+            ).fetchall()
+        )
+        confidence = _confidence(result.pairs)
+        ids, cluster = result.clusters.index.astype(int), result.clusters.astype(int)
+        pairs = zip(ids, cluster, strict=True)
+        links = [
+            (rid, cid, confidence.get(rid, 1.0))
+            for rid, cid in ((int(r), int(c)) for r, c in pairs)
+            if rid != cid and current.get(rid) != cid
+        ]
+        with store.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO duplicate_links (record_id, duplicate_of, confidence,"
+                " method, decided_by)"
+                " VALUES (?, ?, ?, 'find_duplicates', 'metareview')",
+                links,
+            )
+        return DedupSummary(
+            records=len(records),
+            clusters=int(result.clusters.nunique()),
+            linked=len(links),
+            uncertain=_with_titles(result.uncertain, records),
+        )
+
+
+def _for_dedup(records: pd.DataFrame) -> pd.DataFrame:
+    out = records.copy()
+    out["authors"] = [
+        [a for a in str(x).split("; ") if a] if isinstance(x, str) else []
+        for x in out["authors"]
+    ]
+    return out
+
+
+def _confidence(pairs: pd.DataFrame) -> dict[int, float]:
+    accepted = pairs[pairs["duplicate"]]
+    best: dict[int, float] = {}
+    for i, j, c in accepted[["i", "j", "confidence"]].itertuples(index=False):
+        for r in (int(i), int(j)):
+            best[r] = max(best.get(r, 0.0), float(c))
+    return best
+
+
+def _with_titles(pairs: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    titles: Any = records["title"]
+    out = pairs.copy()
+    out["title_i"] = [titles.get(i) for i in out["i"]]
+    out["title_j"] = [titles.get(j) for j in out["j"]]
+    return out

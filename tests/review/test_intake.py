@@ -1,0 +1,109 @@
+"""metareview import and dedup on a project: all or nothing, never deleting."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from metareview.cli import app
+
+runner = CliRunner()
+
+RIS_A = """TY  - JOUR
+TI  - Mental contrasting increases help-seeking intentions in depression
+AU  - Smith, John
+PY  - 2019
+JO  - Journal of Affective Disorders
+VL  - 245
+SP  - 100
+EP  - 108
+DO  - 10.1016/j.jad.2019.01.001
+ER  -
+
+TY  - JOUR
+TI  - Telephone care management for depressive symptoms: a randomized trial
+AU  - Jones, Anna
+PY  - 2020
+JO  - BMC Psychiatry
+VL  - 20
+SP  - 55
+DO  - 10.1186/s12888-020-0001-1
+ER  -
+"""
+
+RIS_B = """TY  - JOUR
+TI  - Mental contrasting increases help-seeking intentions in depression.
+AU  - Smith, J.
+PY  - 2019
+JO  - J Affect Disord
+VL  - 245
+SP  - 100
+EP  - 8
+DO  - https://doi.org/10.1016/J.JAD.2019.01.001
+ER  -
+"""
+
+
+def _project(tmp_path: Path) -> Path:
+    folder = tmp_path / "review"
+    assert runner.invoke(app, ["init", str(folder)]).exit_code == 0
+    return folder
+
+
+def _count(folder: Path, sql: str) -> int:
+    with sqlite3.connect(folder / "review.db") as conn:
+        return int(conn.execute(sql).fetchone()[0])
+
+
+def test_import_then_dedup_links_the_duplicate(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    a, b = tmp_path / "medline.ris", tmp_path / "embase.ris"
+    a.write_text(RIS_A, encoding="utf-8")
+    b.write_text(RIS_B, encoding="utf-8")
+    result = runner.invoke(app, ["import", str(folder), str(a), str(b)])
+    assert result.exit_code == 0, result.output
+    assert "3 records imported" in result.output
+    assert (folder / "searches" / "medline.ris").read_text(encoding="utf-8") == RIS_A
+    result = runner.invoke(app, ["dedup", str(folder), "--review"])
+    assert result.exit_code == 0, result.output
+    assert "3 records, 2 unique" in result.output
+    assert _count(folder, "SELECT count(*) FROM records") == 3  # nothing deleted
+    assert _count(folder, "SELECT count(*) FROM current_duplicates") == 1
+    # running it again adds no second link
+    runner.invoke(app, ["dedup", str(folder)])
+    assert _count(folder, "SELECT count(*) FROM duplicate_links") == 1
+
+
+def test_reimport_is_refused_unless_forced(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    a = tmp_path / "medline.ris"
+    a.write_text(RIS_A, encoding="utf-8")
+    assert runner.invoke(app, ["import", str(folder), str(a)]).exit_code == 0
+    again = runner.invoke(app, ["import", str(folder), str(a)])
+    assert again.exit_code == 1
+    assert "imported before" in again.output
+    forced = runner.invoke(app, ["import", str(folder), str(a), "--force"])
+    assert forced.exit_code == 0
+    assert _count(folder, "SELECT count(*) FROM records") == 4
+
+
+def test_malformed_file_imports_nothing(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    good, bad = tmp_path / "good.ris", tmp_path / "bad.ris"
+    good.write_text(RIS_A, encoding="utf-8")
+    bad.write_text("TY  - JOUR\nTI  - no end of record\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(folder), str(good), str(bad)])
+    assert result.exit_code == 1
+    assert "bad.ris" in result.output
+    assert _count(folder, "SELECT count(*) FROM records") == 0
+    assert not (folder / "searches" / "good.ris").exists()
+
+
+def test_import_needs_a_project(tmp_path: Path) -> None:
+    a = tmp_path / "a.ris"
+    a.write_text(RIS_A, encoding="utf-8")
+    result = runner.invoke(app, ["import", str(tmp_path / "nowhere"), str(a)])
+    assert result.exit_code == 1
+    assert "metareview init" in result.output
