@@ -110,6 +110,26 @@ def dedup(
             )
 
 
+@app.command()
+def export(
+    folder: Annotated[Path, typer.Argument(help="The review folder.")],
+    out: Annotated[Path, typer.Argument(help="The file to write: .ris, .csv or .xlsx")],
+    all_records: Annotated[
+        bool, typer.Option("--all", help="Every record, duplicates included.")
+    ] = False,
+) -> None:
+    """Export the unique records (or all) to RIS, CSV or XLSX."""
+    from ._validate import MetareviewError
+    from .review.intake import export_records
+
+    try:
+        n = export_records(folder, out, all_records=all_records)
+    except MetareviewError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"{n} records written to {out}")
+
+
 def main() -> None:
     """Entry point of the ``metareview`` console script."""
     app()

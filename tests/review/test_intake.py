@@ -107,3 +107,40 @@ def test_import_needs_a_project(tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", str(tmp_path / "nowhere"), str(a)])
     assert result.exit_code == 1
     assert "metareview init" in result.output
+
+
+def test_export_unique_records_to_ris_csv_and_xlsx(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from metareview.review.io import read_records
+
+    folder = _project(tmp_path)
+    a, b = tmp_path / "medline.ris", tmp_path / "embase.ris"
+    a.write_text(RIS_A, encoding="utf-8")
+    b.write_text(RIS_B, encoding="utf-8")
+    runner.invoke(app, ["import", str(folder), str(a), str(b)])
+    runner.invoke(app, ["dedup", str(folder)])
+    for suffix in ("ris", "csv", "xlsx"):
+        out = tmp_path / f"unique.{suffix}"
+        result = runner.invoke(app, ["export", str(folder), str(out)])
+        assert result.exit_code == 0, result.output
+        assert "2 records written" in result.output
+    again = read_records(tmp_path / "unique.ris")
+    assert len(again) == 2
+    assert "Telephone care management" in " ".join(again["title"])
+    assert len(pd.read_csv(tmp_path / "unique.csv")) == 2
+    assert len(pd.read_excel(tmp_path / "unique.xlsx")) == 2
+    everything = runner.invoke(
+        app, ["export", str(folder), str(tmp_path / "all.csv"), "--all"]
+    )
+    assert "3 records written" in everything.output
+
+
+def test_export_to_an_unknown_format(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    a = tmp_path / "medline.ris"
+    a.write_text(RIS_A, encoding="utf-8")
+    runner.invoke(app, ["import", str(folder), str(a)])
+    result = runner.invoke(app, ["export", str(folder), str(tmp_path / "x.docx")])
+    assert result.exit_code == 1
+    assert "'docx'" in result.output

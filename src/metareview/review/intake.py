@@ -20,6 +20,7 @@ import pandas as pd
 from .._validate import InputError
 from .dedup import find_duplicates
 from .io import read_records
+from .io.export import write_records
 from .project import DATABASE
 from .store import Store, file_sha256, open_store
 
@@ -222,3 +223,26 @@ def _with_titles(pairs: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
     out["title_i"] = [titles.get(i) for i in out["i"]]
     out["title_j"] = [titles.get(j) for j in out["j"]]
     return out
+
+
+def export_records(
+    folder: str | Path, out: str | Path, *, all_records: bool = False
+) -> int:
+    """Write the project's unique records (or all) to RIS, CSV or XLSX.
+
+    A unique record is one not linked as a duplicate of another; ``all_records``
+    writes every imported record. Returns the number written.
+    """
+    with _store(Path(folder)) as store:
+        records = store.records()
+        if not all_records:
+            linked = {
+                int(r)
+                for (r,) in store.conn.execute(
+                    "SELECT record_id FROM current_duplicates"
+                    " WHERE duplicate_of IS NOT NULL"
+                )
+            }
+            records = records[~records.index.isin(linked)]
+    write_records(records, out)
+    return len(records)
