@@ -85,12 +85,20 @@ def import_(
 def dedup(
     folder: Annotated[Path, typer.Argument(help="The review folder.")],
     review: Annotated[
-        bool, typer.Option("--review", help="List the uncertain pairs to check.")
+        bool, typer.Option("--review", help="Go through the uncertain pairs.")
     ] = False,
+    reviewer: Annotated[
+        str | None, typer.Option(help="Who decides the uncertain pairs.")
+    ] = None,
 ) -> None:
-    """Link duplicate records to their cluster (records are never deleted)."""
+    """Link duplicate records to their cluster (records are never deleted).
+
+    With --review and --reviewer NAME, each uncertain pair is shown and the
+    answer (same / different / skip / quit) is recorded as NAME's decision;
+    with --review alone the pairs are only listed.
+    """
     from ._validate import MetareviewError
-    from .review.intake import dedup_project
+    from .review.intake import decide_pair, dedup_project
 
     try:
         summary = dedup_project(folder)
@@ -102,12 +110,27 @@ def dedup(
         f"{summary.linked} newly linked as duplicates; "
         f"{len(summary.uncertain)} uncertain pairs to check."
     )
-    if review:
-        for row in summary.uncertain.itertuples(index=False):
-            typer.echo(
-                f"\n[{row.confidence:.2f}] {row.i}: {row.title_i}\n"
-                f"       {row.j}: {row.title_j}"
+    if not review:
+        return
+    for row in summary.uncertain.to_dict("records"):
+        typer.echo(
+            f"\n[{row['confidence']:.2f}] {row['i']}: {row['title_i']}\n"
+            f"       {row['j']}: {row['title_j']}"
+        )
+        if reviewer is None:
+            continue
+        answer = (
+            typer.prompt(
+                "Same study report? [s]ame, [d]ifferent, [k] skip, [q]uit", default="k"
             )
+            .strip()[:1]
+            .lower()
+        )
+        if answer == "q":
+            break
+        if answer in ("s", "d"):
+            decide_pair(folder, int(row["i"]), int(row["j"]), same=answer == "s",
+                        reviewer=reviewer)  # fmt: skip
 
 
 @app.command()

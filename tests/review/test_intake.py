@@ -144,3 +144,67 @@ def test_export_to_an_unknown_format(tmp_path: Path) -> None:
     result = runner.invoke(app, ["export", str(folder), str(tmp_path / "x.docx")])
     assert result.exit_code == 1
     assert "'docx'" in result.output
+
+
+RIS_C = """TY  - JOUR
+TI  - Mental contrasting increases help-seeking intentions in depressed adults
+AU  - Smith, John
+PY  - 2019
+JO  - Journal of Affective Disorders
+VL  - 245
+ER  -
+"""
+
+
+def _imported(tmp_path: Path, *texts: str) -> Path:
+    folder = _project(tmp_path)
+    files = []
+    for n, text in enumerate(texts):
+        f = tmp_path / f"export{n}.ris"
+        f.write_text(text, encoding="utf-8")
+        files.append(str(f))
+    assert runner.invoke(app, ["import", str(folder), *files]).exit_code == 0
+    return folder
+
+
+def test_a_person_splits_a_pair_and_the_decision_stands(tmp_path: Path) -> None:
+    from metareview.review.intake import decide_pair, dedup_project
+
+    folder = _imported(tmp_path, RIS_A, RIS_B)
+    dedup_project(folder)
+    assert _count(folder, "SELECT count(*) FROM current_duplicates"
+                          " WHERE duplicate_of IS NOT NULL") == 1  # fmt: skip
+    decide_pair(folder, 1, 3, same=False, reviewer="ann")
+    dedup_project(folder)  # does not relink record 3
+    assert _count(folder, "SELECT count(*) FROM current_duplicates"
+                          " WHERE duplicate_of IS NOT NULL") == 0  # fmt: skip
+    assert _count(folder, "SELECT count(*) FROM duplicate_links") == 2  # history kept
+    decide_pair(folder, 1, 2, same=True, reviewer="ann")
+    assert _count(folder, "SELECT duplicate_of FROM current_duplicates"
+                          " WHERE record_id = 2") == 1  # fmt: skip
+
+
+def test_review_asks_about_uncertain_pairs(tmp_path: Path) -> None:
+    folder = _imported(tmp_path, RIS_A, RIS_C)
+    result = runner.invoke(
+        app, ["dedup", str(folder), "--review", "--reviewer", "ann"], input="d\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 uncertain pairs" in result.output
+    assert "depressed adults" in result.output
+    split = (
+        "SELECT count(*) FROM current_duplicates"
+        " WHERE method = 'manual' AND duplicate_of IS NULL"
+    )
+    assert _count(folder, split) == 1
+
+
+def test_decision_on_an_unknown_record(tmp_path: Path) -> None:
+    import pytest
+
+    from metareview import InputError
+    from metareview.review.intake import decide_pair
+
+    folder = _imported(tmp_path, RIS_A)
+    with pytest.raises(InputError, match="no record with id 9"):
+        decide_pair(folder, 1, 9, same=True, reviewer="ann")

@@ -176,13 +176,20 @@ def dedup_project(folder: str | Path) -> DedupSummary:
                 "SELECT record_id, duplicate_of FROM current_duplicates"
             ).fetchall()
         )
+        # a person's decision stands: those records are not relinked
+        decided = {
+            int(r)
+            for (r,) in store.conn.execute(
+                "SELECT record_id FROM current_duplicates WHERE method = 'manual'"
+            )
+        }
         confidence = _confidence(result.pairs)
         ids, cluster = result.clusters.index.astype(int), result.clusters.astype(int)
         pairs = zip(ids, cluster, strict=True)
         links = [
             (rid, cid, confidence.get(rid, 1.0))
             for rid, cid in ((int(r), int(c)) for r, c in pairs)
-            if rid != cid and current.get(rid) != cid
+            if rid != cid and current.get(rid) != cid and rid not in decided
         ]
         with store.transaction() as conn:
             conn.executemany(
@@ -246,3 +253,38 @@ def export_records(
             records = records[~records.index.isin(linked)]
     write_records(records, out)
     return len(records)
+
+
+def decide_pair(
+    folder: str | Path, i: int, j: int, *, same: bool, reviewer: str
+) -> None:
+    """Record a person's decision on a pair of records (appended, never erased).
+
+    ``same=True`` links record ``j`` to the cluster of record ``i``;
+    ``same=False`` makes ``j`` a record of its own if it was linked to ``i``'s
+    cluster. Later runs of :func:`dedup_project` keep the decision.
+    """
+    if not reviewer.strip():
+        raise InputError("reviewer must name the person deciding")
+    with _store(Path(folder)) as store:
+        known = {
+            int(r)
+            for (r,) in store.conn.execute(
+                "SELECT id FROM records WHERE id IN (?, ?)", (i, j)
+            )
+        }
+        missing = sorted({i, j} - known)
+        if missing:
+            raise InputError(f"no record with id {missing[0]} in {folder}")
+        current = dict(
+            store.conn.execute(
+                "SELECT record_id, duplicate_of FROM current_duplicates"
+            ).fetchall()
+        )
+        cluster_i = current.get(i) or i
+        with store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO duplicate_links (record_id, duplicate_of, confidence,"
+                " method, decided_by) VALUES (?, ?, 1.0, 'manual', ?)",
+                (j, cluster_i if same and cluster_i != j else None, reviewer),
+            )
