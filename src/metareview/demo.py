@@ -13,9 +13,11 @@ printed and written to ``report.md`` in the output folder.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from . import datasets
 from ._validate import ModelWarning
@@ -23,22 +25,39 @@ from .effects.escalc import escalc
 from .stats.bias import ranktest, regtest, trimfill
 from .stats.mh import rma_mh, rma_peto
 from .stats.permutest import permutest
+from .stats.results import RMAResult
 from .stats.rma import rma
 from .stats.sensitivity import influence, leave1out
-from .stats.subgroup import subgroup
+from .stats.subgroup import SubgroupResult, subgroup
 
 
 def _section(title: str, body: str) -> str:
     return f"## {title}\n\n```\n{body.strip()}\n```\n"
 
 
-def analyses() -> list[tuple[str, str]]:
+@dataclass(frozen=True, slots=True, eq=False)
+class Fits:
+    """The data and the fits that the analyses and the figures share."""
+
+    bcg: pd.DataFrame
+    es: pd.DataFrame
+    reml: RMAResult
+    by_alloc: SubgroupResult
+
+    @classmethod
+    def compute(cls) -> Fits:
+        """Load the BCG trials and fit the random-effects and subgroup models."""
+        bcg = datasets.load("bcg")
+        es = escalc(
+            "RR", ai="tpos", bi="tneg", ci="cpos", di="cneg", data=bcg, slab="study"
+        )
+        return cls(bcg=bcg, es=es, reml=rma(es, method="REML"),
+                   by_alloc=subgroup(es, "alloc"))  # fmt: skip
+
+
+def analyses(fits: Fits) -> list[tuple[str, str]]:
     """Return the demo's analyses as (title, metafor-style text) pairs."""
-    bcg = datasets.load("bcg")
-    es = escalc(
-        "RR", ai="tpos", bi="tneg", ci="cpos", di="cneg", data=bcg, slab="study"
-    )
-    reml = rma(es, method="REML")
+    bcg, es, reml = fits.bcg, fits.es, fits.reml
     knha = rma(es, method="DL", test="knha")
     fe = rma(es, method="FE")
     mh = rma_mh(
@@ -70,7 +89,7 @@ def analyses() -> list[tuple[str, str]]:
         ("Fixed-effect (inverse variance)", str(fe)),
         ("Mantel-Haenszel (risk ratio)", str(mh)),
         ("Peto (odds ratio)", str(peto)),
-        ("Subgroups by method of allocation", str(subgroup(es, "alloc"))),
+        ("Subgroups by method of allocation", str(fits.by_alloc)),
         ("Meta-regression on absolute latitude", str(metareg)),
         (
             "Permutation test of the meta-regression (1,000 permutations)",
@@ -87,24 +106,20 @@ def analyses() -> list[tuple[str, str]]:
     ]
 
 
-def figures(folder: Path) -> list[tuple[str, str]]:
+def figures(folder: Path, fits: Fits) -> list[tuple[str, str]]:
     """Draw the demo's figures into ``folder`` (PNG and SVG); return titles, files."""
     from .plots import baujat as baujat_plot
     from .plots import bubble, forest, funnel, labbe, radial
 
     folder.mkdir(parents=True, exist_ok=True)
-    bcg = datasets.load("bcg")
-    es = escalc(
-        "RR", ai="tpos", bi="tneg", ci="cpos", di="cneg", data=bcg, slab="study"
-    )
-    reml = rma(es, method="REML")
+    es, reml = fits.es, fits.reml
     labels = ("BCG", "Control")
     favours = ("Favours BCG", "Favours control")
     drawn = [
         ("Forest plot (RevMan 5 layout)", "forest",
          forest(reml, data=es, labels=labels, favours=favours, prediction=True)),
         ("Forest plot by method of allocation", "forest_subgroups",
-         forest(subgroup(es, "alloc"), data=es, labels=labels, favours=favours)),
+         forest(fits.by_alloc, data=es, labels=labels, favours=favours)),
         ("Forest plot (compact layout)", "forest_compact",
          forest(reml, layout="metafor", prediction=True)),
         ("Contour-enhanced funnel plot with trim-and-fill", "funnel",
@@ -134,8 +149,9 @@ def run_demo(out: Path) -> Path:
     with warnings.catch_warnings():
         # the results carry their own notes (e.g. a subgroup with two studies)
         warnings.simplefilter("ignore", ModelWarning)
-        results = analyses()
-        drawn = figures(out / "figures")
+        fits = Fits.compute()
+        results = analyses(fits)
+        drawn = figures(out / "figures", fits)
     for title, text in results:
         print(f"\n=== {title} ===\n{text.rstrip()}")
         parts.append(_section(title, text))

@@ -190,14 +190,6 @@ def predict_mods(
     )
 
 
-def problem_of(res: RMAResult) -> Problem:
-    """Return the batch-of-one problem a result was fitted to."""
-    k = res.yi.shape[0]
-    return Problem(
-        y=res.yi[None, :], v=res.vi[None, :], X=res.X[None, :, :], mask=np.ones((1, k))
-    )
-
-
 def confint(res: RMAResult, level: float) -> pd.DataFrame:
     """Q-profile intervals for τ², τ, I², H² (see ``RMAResult.confint``)."""
     import pandas as pd
@@ -224,7 +216,7 @@ def confint(res: RMAResult, level: float) -> pd.DataFrame:
         raise InputError(
             f"confint() needs k > {res.p} studies; this model has k = {res.k}"
         )
-    lo, hi = qprofile(problem_of(res), level, tol=res.control.tol)
+    lo, hi = qprofile(Problem.single(res.yi, res.vi, res.X), level, tol=res.control.tol)
     t2 = np.array([res.tau2, lo[0], hi[0]])
     vt = res.vt
     table = np.vstack([t2, np.sqrt(t2), 100.0 * t2 / (t2 + vt), (t2 + vt) / vt])

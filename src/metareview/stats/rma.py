@@ -238,7 +238,7 @@ def rma(
         )
     # fit_models is called here, not through fit_design, so that its
     # warnings' stacklevel points at rma()'s caller
-    prob = _problem(y, v, None if spec is None else X, w_user)
+    prob = Problem.single(y, v, None if spec is None else X, w_user)
     fit = fit_models(
         prob,
         method=method,
@@ -289,7 +289,7 @@ def fit_design(
     model with an intercept and moderators. With k = 1, τ² (unless fixed), I²
     and H² are not estimable and are NaN.
     """
-    prob = _problem(y, v, X, weights)
+    prob = Problem.single(y, v, X, weights)
     fit = fit_models(
         prob,
         method=method,
@@ -312,19 +312,6 @@ def fit_design(
         measure=measure,
         notes=notes,
         spec=spec,
-    )
-
-
-def _problem(
-    y: FloatArray, v: FloatArray, X: FloatArray | None, weights: FloatArray | None
-) -> Problem:
-    """Return the engine's problem of one analysis (``X`` None: the intercept only)."""
-    return Problem(
-        y=y[None, :],
-        v=v[None, :],
-        X=None if X is None else X[None, :, :],
-        mask=np.ones((1, y.shape[0])),
-        weights=None if weights is None else weights[None, :],
     )
 
 

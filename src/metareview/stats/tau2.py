@@ -69,6 +69,23 @@ class Problem:
         """Number of model coefficients."""
         return 1 if self.X is None else int(self.X.shape[2])
 
+    @classmethod
+    def single(
+        cls,
+        y: FloatArray,
+        v: FloatArray,
+        X: FloatArray | None = None,
+        weights: FloatArray | None = None,
+    ) -> Problem:
+        """Return the batch of one analysis (``X`` None: the intercept only)."""
+        return cls(
+            y=y[None, :],
+            v=v[None, :],
+            X=None if X is None else X[None, :, :],
+            mask=np.ones((1, y.shape[0])),
+            weights=None if weights is None else weights[None, :],
+        )
+
     def take(self, idx: NDArray[np.intp]) -> Problem:
         """Return the sub-batch of analyses ``idx``."""
         return Problem(
@@ -176,25 +193,34 @@ def _hunter_schmidt(prob: Problem, small_sample: bool) -> Tau2Fit:
 
     With ``small_sample`` (HSk) Q is first scaled by ``k / (k - p)``.
     """
-    fit = prob.fit(np.zeros(prob.y.shape[0]))
+    fit, scale = _hs_parts(prob, small_sample)
+    tau2 = np.maximum((scale * fit.rss - prob.k) / fit.w.sum(axis=1), 0.0)
+    return _closed(prob, tau2, _hs_se(prob, fit, scale, tau2))
+
+
+def _hs_parts(prob: Problem, small_sample: bool) -> tuple[_wls.Fit, FloatArray]:
+    """Return the fixed-effect fit (weights ``1/v``) and the scale of Q."""
     k = prob.k
     scale = k / (k - prob.p) if small_sample else np.ones_like(k)
-    tau2 = np.maximum((scale * fit.rss - k) / fit.w.sum(axis=1), 0.0)
-    return _closed(prob, tau2, _se_hunter_schmidt(prob, tau2, small_sample))
+    return prob.fit(np.zeros(prob.y.shape[0])), scale
 
 
-def _se_hunter_schmidt(
-    prob: Problem, tau2: FloatArray, small_sample: bool
+def _hs_se(
+    prob: Problem, fit: _wls.Fit, scale: FloatArray, tau2: FloatArray
 ) -> FloatArray:
     """Return ``sqrt(Var(c Q)) / sum w``, ``Var(Q) = 2 tr(PΣPΣ)``.
 
     ``c = k / (k - p)`` for HSk, 1 for HS; ``P`` has the weights ``1/v``.
     """
-    fit = prob.fit(np.zeros(prob.y.shape[0]))
-    k = prob.k
-    scale = k / (k - prob.p) if small_sample else np.ones_like(k)
     sigma = prob.v + tau2[:, None]
     return scale * np.sqrt(_var_quadratic(fit, prob.X, sigma)) / fit.w.sum(axis=1)
+
+
+def _se_hunter_schmidt(
+    prob: Problem, tau2: FloatArray, small_sample: bool
+) -> FloatArray:
+    """Return the HS/HSk standard error at ``τ²`` (see :func:`_hs_se`)."""
+    return _hs_se(prob, *_hs_parts(prob, small_sample), tau2)
 
 
 def hs(prob: Problem, opts: Options) -> Tau2Fit:
@@ -217,8 +243,9 @@ def sj(prob: Problem, opts: Options) -> Tau2Fit:
     also when the model has moderators (Sidik & Jonkman 2005, eq. 8; as metafor).
     """
     tau0 = _sj_start(prob, opts)
-    tau2 = tau0 * prob.fit(tau0).rss / (prob.k - prob.p)
-    return _closed(prob, tau2, _se_sj(prob, opts, tau2))
+    fit = prob.fit(tau0)
+    tau2 = tau0 * fit.rss / (prob.k - prob.p)
+    return _closed(prob, tau2, _sj_se(prob, tau0, fit, tau2))
 
 
 def _sj_start(prob: Problem, opts: Options) -> FloatArray:
@@ -228,12 +255,18 @@ def _sj_start(prob: Problem, opts: Options) -> FloatArray:
     return _wls.wls(prob.y, None, prob.mask).rss / prob.k
 
 
-def _se_sj(prob: Problem, opts: Options, tau2: FloatArray) -> FloatArray:
+def _sj_se(
+    prob: Problem, tau0: FloatArray, fit: _wls.Fit, tau2: FloatArray
+) -> FloatArray:
     """Return ``τ₀² / (k - p) · sqrt(2 tr(P₀ΣP₀Σ))``, ``P₀`` with ``1/(v + τ₀²)``."""
-    tau0 = _sj_start(prob, opts)
     sigma = prob.v + tau2[:, None]
-    quad = _var_quadratic(prob.fit(tau0), prob.X, sigma)
-    return tau0 / (prob.k - prob.p) * np.sqrt(quad)
+    return tau0 / (prob.k - prob.p) * np.sqrt(_var_quadratic(fit, prob.X, sigma))
+
+
+def _se_sj(prob: Problem, opts: Options, tau2: FloatArray) -> FloatArray:
+    """Return the SJ standard error at ``τ²`` (see :func:`_sj_se`)."""
+    tau0 = _sj_start(prob, opts)
+    return _sj_se(prob, tau0, prob.fit(tau0), tau2)
 
 
 def _start(prob: Problem, opts: Options) -> FloatArray:
