@@ -213,3 +213,16 @@ def readonly(arr: NDArray[Any]) -> NDArray[Any]:
     """Mark ``arr`` read-only and return it."""
     arr.setflags(write=False)
     return arr
+
+
+def variances(vi: object, sei: object, data: Any) -> FloatArray | None:
+    """Return the variances from ``vi=`` or ``sei=`` (squared); None if neither."""
+    if vi is not None and sei is not None:
+        raise InputError("give either vi= or sei=, not both")
+    if vi is not None:
+        return column("vi", vi, data)
+    if sei is not None:
+        se = column("sei", sei, data)
+        check_nonnegative("sei", se, strict=True)
+        return se * se
+    return None

@@ -20,6 +20,7 @@ from .._validate import (
     check_nonnegative,
     column,
     same_length,
+    variances,
     warn_dropped,
 )
 from ..effects.escalc import column_of
@@ -76,7 +77,9 @@ def studies(
         if vi is None and sei is None and "vi" in frame.columns:
             vi = "vi"
     y = column("yi", x, data)
-    v = _variances(vi, sei, data, need_vi)
+    v = variances(vi, sei, data)
+    if v is None and need_vi:
+        raise InputError("the sampling variances are needed: give vi= or sei=")
     arrays = {"yi": y} if v is None else {"yi": y, "vi": v}
     n = same_length(arrays)
     labels = _labels(frame, n)
@@ -92,20 +95,6 @@ def studies(
     if y.size == 0:
         raise InputError(f"{caller}() has no studies left to work on (k = 0)")
     return Studies(y, v, labels, keep, frame)
-
-
-def _variances(vi: Any, sei: Any, data: Any, need: bool) -> FloatArray | None:
-    if vi is not None and sei is not None:
-        raise InputError("give either vi= or sei=, not both")
-    if vi is not None:
-        return column("vi", vi, data)
-    if sei is not None:
-        se = column("sei", sei, data)
-        check_nonnegative("sei", se, strict=True)
-        return se * se
-    if need:
-        raise InputError("the sampling variances are needed: give vi= or sei=")
-    return None
 
 
 def _labels(frame: Any, n: int) -> list[str]:

@@ -20,6 +20,7 @@ from .._validate import (
     positive_float,
     readonly,
     same_length,
+    variances,
     warn_dropped,
 )
 from . import design
@@ -169,7 +170,9 @@ def rma(
         if slab is None and "slab" in data.columns:
             slab = "slab"
     y = column("yi", yi, data)
-    v = _variances(vi, sei, data)
+    v = variances(vi, sei, data)
+    if v is None:
+        raise InputError("rma() needs the sampling variances: give vi= or sei=")
     arrays = {"yi": y, "vi": v}
     w_user = None if weights is None else column("weights", weights, data)
     if w_user is not None:
@@ -398,18 +401,6 @@ def result_from_fit(
 
 
 meta_analysis = rma
-
-
-def _variances(vi: Any, sei: Any, data: Any) -> FloatArray:
-    if vi is not None and sei is not None:
-        raise InputError("give either vi= or sei=, not both")
-    if vi is not None:
-        return column("vi", vi, data)
-    if sei is not None:
-        se = column("sei", sei, data)
-        check_nonnegative("sei", se, strict=True)
-        return se * se
-    raise InputError("rma() needs the sampling variances: give vi= or sei=")
 
 
 def _labels(slab: Any, data: Any, n: int) -> list[str]:
