@@ -135,14 +135,14 @@ def _selection(studies: Any, slab: Sequence[str]) -> NDArray[np.bool_]:
         drop[arr] = True
         return drop
     if arr.dtype.kind in "UO" and all(isinstance(s, str) for s in arr):
-        labels = np.asarray(slab, dtype=object)
-        missing = [s for s in arr if s not in set(slab)]
+        known = set(slab)
+        missing = [s for s in arr if s not in known]
         if missing:
             raise InputError(
                 f"studies holds labels that are not among the model's slab: "
                 f"{', '.join(repr(s) for s in missing[:10])}"
             )
-        return np.isin(labels, arr)
+        return np.isin(np.asarray(slab, dtype=object), arr)
     raise InputTypeError(
         "studies must be labels (str), 0-based positions (int) or a boolean mask; "
         f"got values of type {arr.dtype}"

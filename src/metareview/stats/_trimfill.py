@@ -242,13 +242,7 @@ def trimfill(
     tau2 = np.array([res.tau2]) if res.tau2_fix else None
 
     def fit_beta(y: FloatArray, v: FloatArray, w: FloatArray | None) -> float:
-        prob = Problem(
-            y=y[None, :],
-            v=v[None, :],
-            X=None,
-            mask=np.ones((1, y.size)),
-            weights=None if w is None else w[None, :],
-        )
+        prob = Problem.single(y, v, None, w)
         fit = fit_models(
             prob,
             method=res.method,

@@ -19,7 +19,7 @@ with a single covariate. Stat Med 22:2693-2710. doi:10.1002/sim.1482
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, overload
 
 import numpy as np
@@ -57,7 +57,7 @@ def pseudo_r2(prob: Problem, method: str, opts: Options, tau2: float) -> float:
         rss = float(_wls.wls(prob.y, prob.X, a).rss[0])
         tss = float(_wls.wls(prob.y, None, a).rss[0])
         return 100.0 * max(0.0, 1.0 - (rss / (k - p)) / (tss / (k - 1.0)))
-    null = Problem(y=prob.y, v=prob.v, X=None, mask=prob.mask, weights=prob.weights)
+    null = replace(prob, X=None)
     tau2_re = float(TAU2[method](null, opts).tau2[0])
     if not tau2_re > 0.0:
         return 0.0
