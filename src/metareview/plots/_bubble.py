@@ -161,8 +161,8 @@ def draw(
             if left_out:
                 names = "; ".join(res.slab[i] for i in left_out)
                 _layout.note_below(fig, ax, f"Not labelled (no room): {names}")
-                width = ax.get_position().width * fig.get_figwidth()
-                _layout.fit(fig, ax, height=PANEL_HEIGHT, width=float(width))
+                width = _layout.panel_width(fig, ax)
+                _layout.fit(fig, ax, height=PANEL_HEIGHT, width=width)
     return fig
 
 

@@ -82,8 +82,14 @@ def _intervals(
 
 
 def _rma_summary(res: RMAResult) -> Summary:
+    return _summary(res, fixed=res.method in FIXED, dfs=res.dfs, k=res.k)
+
+
+def _summary(
+    res: RMAResult | MHResult, *, fixed: bool, dfs: float | None, k: int
+) -> Summary:
+    """Return the pooled estimate of a one-effect model as a Summary."""
     pred = res.predict()
-    fixed = res.method in FIXED
     return Summary(
         est=float(res.beta[0]),
         lb=float(res.ci_lb[0]),
@@ -92,59 +98,38 @@ def _rma_summary(res: RMAResult) -> Summary:
         pi_ub=float(pred.pi_ub[0]),
         stat=float(res.zval[0]),
         pval=float(res.pval[0]),
-        dfs=res.dfs,
+        dfs=dfs,
         tau2=None if fixed else float(res.tau2),
         Q=float(res.QE),
-        Q_df=res.k - 1,
+        Q_df=k - 1,
         Qp=float(res.QEp),
         I2=float(res.I2),
-        k=res.k,
+        k=k,
     )
 
 
 def _rma(res: RMAResult) -> Source:
-    yi, vi = np.asarray(res.yi), np.asarray(res.vi)
-    lo, hi = _intervals(yi, vi, res.level)
-    return Source(
-        slab=tuple(res.slab),
-        yi=yi,
-        lo=lo,
-        hi=hi,
-        weight=np.asarray(res.weights, dtype=np.float64),
-        group=np.zeros(yi.shape[0], dtype=np.intp),
-        groups=(),
-        subgroups=(),
-        total=_rma_summary(res),
-        test=None,
-        measure=res.measure,
-        level=res.level,
-        method="IV",
-        fixed=res.method in FIXED,
-        model=res.method,
-    )
+    fixed = res.method in FIXED
+    return _single(res, _rma_summary(res), method="IV", fixed=fixed, model=res.method)
 
 
 def _mh(res: MHResult) -> Source:
+    fixed = res.method != "DL"
+    return _single(
+        res,
+        _summary(res, fixed=fixed, dfs=None, k=res.k_yi),
+        method="Peto" if res.measure == "PETO" else "M-H",
+        fixed=fixed,
+        model="FE" if fixed else "DL",
+    )
+
+
+def _single(
+    res: RMAResult | MHResult, total: Summary, *, method: str, fixed: bool, model: str
+) -> Source:
+    """Return the Source of one model without subgroups."""
     yi, vi = np.asarray(res.yi), np.asarray(res.vi)
     lo, hi = _intervals(yi, vi, res.level)
-    pred = res.predict()
-    fixed = res.method != "DL"
-    total = Summary(
-        est=float(res.beta[0]),
-        lb=float(res.ci_lb[0]),
-        ub=float(res.ci_ub[0]),
-        pi_lb=float(pred.pi_lb[0]),
-        pi_ub=float(pred.pi_ub[0]),
-        stat=float(res.zval[0]),
-        pval=float(res.pval[0]),
-        dfs=None,
-        tau2=None if fixed else float(res.tau2),
-        Q=float(res.QE),
-        Q_df=res.k_yi - 1,
-        Qp=float(res.QEp),
-        I2=float(res.I2),
-        k=res.k_yi,
-    )
     return Source(
         slab=tuple(res.slab),
         yi=yi,
@@ -158,9 +143,9 @@ def _mh(res: MHResult) -> Source:
         test=None,
         measure=res.measure,
         level=res.level,
-        method="Peto" if res.measure == "PETO" else "M-H",
+        method=method,
         fixed=fixed,
-        model="FE" if fixed else "DL",
+        model=model,
     )
 
 

@@ -60,6 +60,11 @@ def fit(
     _place(fig, ax, panel_w, height, margins=margins)
 
 
+def panel_width(fig: Figure, ax: Axes) -> float:
+    """Return the width of ``ax`` in inches, to keep it when fitting again."""
+    return float(ax.get_position().width * fig.get_figwidth())
+
+
 def _place(
     fig: Figure,
     ax: Axes,

@@ -24,11 +24,8 @@ from matplotlib.textpath import TextToPath
 BLACK = "#000000"
 ORANGE = "#E69F00"
 SKY_BLUE = "#56B4E9"
-GREEN = "#009E73"
-YELLOW = "#F0E442"
 BLUE = "#0072B2"
 VERMILLION = "#D55E00"
-PURPLE = "#CC79A7"
 GREY = "#7F7F7F"
 LIGHT_GREY = "#D9D9D9"
 
@@ -53,7 +50,6 @@ FONT_SIZE = 8.0  # points: legible at journal column width (85 mm)
 SMALL = 7.0
 TITLE = 9.0
 COLUMN_WIDTH = 3.35  # inches, one journal column (85 mm)
-PAGE_WIDTH = 6.85  # inches, two columns (174 mm)
 LINE_SPACING = 1.2  # matplotlib's default, as a multiple of the font size
 ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
 

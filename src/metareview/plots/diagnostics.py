@@ -218,7 +218,9 @@ def baujat(res: RMAResult, *, labels: str | bool = "slab") -> Figure:
             )
             if left_out:
                 _layout.note_below(fig, ax, _unlabelled([names[i] for i in left_out]))
-                _layout.fit(fig, ax, height=BAUJAT_PANEL, width=_panel_width(fig, ax))
+                _layout.fit(
+                    fig, ax, height=BAUJAT_PANEL, width=_layout.panel_width(fig, ax)
+                )
     return fig
 
 
@@ -227,10 +229,6 @@ def _unlabelled(names: list[str]) -> str:
     if len(names) <= MAX_LISTED:
         return f"Not labelled (no room): {'; '.join(names)}"
     return f"{len(names)} studies in crowded areas not labelled"
-
-
-def _panel_width(fig: Figure, ax: Any) -> float:
-    return float(ax.get_position().width * fig.get_figwidth())
 
 
 def labbe(
