@@ -15,19 +15,6 @@ from urllib.parse import unquote
 
 import pandas as pd
 
-FIELDS = (
-    "title",
-    "abstract",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-)
-
 _TAG = re.compile(r"<[^>]{0,200}>")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SPACE = re.compile(r"\s+")

@@ -101,24 +101,22 @@ def import_files(
         out = []
         with store.transaction():
             for (f, frame, sha), path in zip(read, kept, strict=True):
-                name = database or _database_of(frame, f)
-                store.add_batch(
-                    path=path.relative_to(root).as_posix(),
-                    sha256=sha,
-                    database=name,
+                summary = ImportSummary(
+                    file=path.relative_to(root).as_posix(),
+                    database=database or _database_of(frame, f),
                     format=str(frame.attrs.get("format", "")),
                     encoding=str(frame.attrs.get("encoding", "")),
-                    records=_for_store(frame, name),
+                    records=len(frame),
                 )
-                out.append(
-                    ImportSummary(
-                        file=path.relative_to(root).as_posix(),
-                        database=name,
-                        format=str(frame.attrs.get("format", "")),
-                        encoding=str(frame.attrs.get("encoding", "")),
-                        records=len(frame),
-                    )
+                store.add_batch(
+                    path=summary.file,
+                    sha256=sha,
+                    database=summary.database,
+                    format=summary.format,
+                    encoding=summary.encoding,
+                    records=_for_store(frame, summary.database),
                 )
+                out.append(summary)
             _copy(read, kept)  # last: if a copy fails, the transaction rolls back
     return out
 
@@ -150,18 +148,31 @@ def _for_store(frame: pd.DataFrame, database: str) -> pd.DataFrame:
     """Rename the reader's columns as the store names them (``database``)."""
     out = frame.rename(columns={"source_database": "database"})
     if "database" in out.columns:
-        blank = out["database"].isna() | (out["database"].astype(str).str.strip() == "")
-        out["database"] = out["database"].where(~blank, database)
+        out["database"] = out["database"].where(~_blank(out["database"]), database)
     return out
 
 
 def _database_of(frame: pd.DataFrame, file: Path) -> str:
     if "source_database" in frame.columns:
-        named = frame["source_database"].dropna()
-        named = named[named.astype(str).str.strip() != ""]
+        named = frame["source_database"]
+        named = named[~_blank(named)]
         if len(named):
             return str(named.iloc[0])
     return file.stem
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    """Whether each value is missing or only spaces."""
+    return values.isna() | (values.astype(str).str.strip() == "")
+
+
+def _current_links(store: Store) -> dict[int, int | None]:
+    """Each linked record's current cluster (``None``: decided to stand alone)."""
+    return dict(
+        store.conn.execute(
+            "SELECT record_id, duplicate_of FROM current_duplicates"
+        ).fetchall()
+    )
 
 
 def dedup_project(folder: str | Path) -> DedupSummary:
@@ -171,11 +182,7 @@ def dedup_project(folder: str | Path) -> DedupSummary:
         if records.empty:
             raise InputError(f"{folder}: no records imported yet")
         result = find_duplicates(_for_dedup(records))
-        current = dict(
-            store.conn.execute(
-                "SELECT record_id, duplicate_of FROM current_duplicates"
-            ).fetchall()
-        )
+        current = _current_links(store)
         # a person's decision stands: those records are not relinked
         decided = {
             int(r)
@@ -276,11 +283,7 @@ def decide_pair(
         missing = sorted({i, j} - known)
         if missing:
             raise InputError(f"no record with id {missing[0]} in {folder}")
-        current = dict(
-            store.conn.execute(
-                "SELECT record_id, duplicate_of FROM current_duplicates"
-            ).fetchall()
-        )
+        current = _current_links(store)
         cluster_i = current.get(i) or i
         with store.transaction() as conn:
             conn.execute(

@@ -134,29 +134,21 @@ def clean_author(name: str) -> str | None:
 
 def split_authors(values: object, separator: str | None = None) -> list[str]:
     """Return a list of cleaned authors from a list or a ``separator``-joined string."""
-    if values is None:
-        return []
-    if isinstance(values, str):
-        items = values.split(separator) if separator else [values]
-    else:
-        items = [str(v) for v in values]  # type: ignore[attr-defined]
-    out = []
-    for item in items:
-        author = clean_author(item)
-        if author:
-            out.append(author)
-    return out
+    return [a for a in map(clean_author, _items(values, separator)) if a]
 
 
 def keywords(values: object, separator: str | None = None) -> list[str]:
     """Return a list of stripped, non-empty keywords."""
+    return [k for k in map(text, _items(values, separator)) if k]
+
+
+def _items(values: object, separator: str | None) -> list[str]:
+    """Return ``values`` (a list, or a ``separator``-joined string) as strings."""
     if values is None:
         return []
     if isinstance(values, str):
-        items = values.split(separator) if separator else [values]
-    else:
-        items = [str(v) for v in values]  # type: ignore[attr-defined]
-    return [k for k in (text(i) for i in items) if k]
+        return values.split(separator) if separator else [values]
+    return [str(v) for v in values]  # type: ignore[attr-defined]
 
 
 def pages(start: object, end: object = None) -> str | None:
