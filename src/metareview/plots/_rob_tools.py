@@ -1,8 +1,9 @@
-"""Risk-of-bias tools as data: their domains and the judgements each one allows.
+"""Risk-of-bias tools for the figures: domains and the judgements each one allows.
 
-This is the one definition of the tools in metareview; the figures read it, and the
-review module's appraisal forms are to extend it (signalling questions, algorithms)
-rather than restate it.
+The tools are defined once, as data files in :mod:`metareview.review.rob_tools`
+(``rob2.toml``, ``rob1.toml``, ``robins-i.toml``, ``common.toml``), which the
+appraisal functions of :mod:`metareview.review.rob` read too; this module reads
+them into the shapes the figures use.
 
 - ``"rob2"``: the revised Cochrane tool for randomized trials (Sterne et al. 2019,
   BMJ 366:l4898, doi:10.1136/bmj.l4898).
@@ -20,6 +21,10 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from ..review.rob_tools import read_common, read_tool
+
+FIGURE_TOOLS = ("rob2", "rob1", "robins-i")  # the tools the figures draw
+
 
 class Domain(TypedDict):
     """One domain of a tool."""
@@ -36,134 +41,26 @@ class Tool(TypedDict):
     judgements: tuple[str, ...]
 
 
-ROB_TOOLS: dict[str, Tool] = {
-    "rob2": {
-        "name": "RoB 2",
-        "domains": (
-            {
-                "name": "Bias arising from the randomization process",
-                "aliases": (
-                    "randomization process",
-                    "randomisation process",
-                    "bias arising from the randomisation process",
-                ),
-            },
-            {
-                "name": "Bias due to deviations from intended interventions",
-                "aliases": (
-                    "deviations from intended interventions",
-                    "bias due to deviations from intended intervention",
-                ),
-            },
-            {
-                "name": "Bias due to missing outcome data",
-                "aliases": ("missing outcome data",),
-            },
-            {
-                "name": "Bias in measurement of the outcome",
-                "aliases": ("measurement of the outcome",),
-            },
-            {
-                "name": "Bias in selection of the reported result",
-                "aliases": ("selection of the reported result",),
-            },
+def _tool(key: str) -> Tool:
+    data = read_tool(key)
+    return {
+        "name": data["name"],
+        "domains": tuple(
+            {"name": d["name"], "aliases": tuple(d.get("aliases", ()))}
+            for d in data["domains"]
         ),
-        "judgements": ("low", "some concerns", "high"),
-    },
-    "rob1": {
-        "name": "RoB 1",
-        "domains": (
-            {
-                "name": "Random sequence generation (selection bias)",
-                "aliases": ("random sequence generation",),
-            },
-            {
-                "name": "Allocation concealment (selection bias)",
-                "aliases": ("allocation concealment",),
-            },
-            {
-                "name": "Blinding of participants and personnel (performance bias)",
-                "aliases": ("blinding of participants and personnel",),
-            },
-            {
-                "name": "Blinding of outcome assessment (detection bias)",
-                "aliases": ("blinding of outcome assessment",),
-            },
-            {
-                "name": "Incomplete outcome data (attrition bias)",
-                "aliases": ("incomplete outcome data",),
-            },
-            {
-                "name": "Selective reporting (reporting bias)",
-                "aliases": ("selective reporting", "selective outcome reporting"),
-            },
-            {"name": "Other bias", "aliases": ("other sources of bias",)},
-        ),
-        "judgements": ("low", "unclear", "high"),
-    },
-    "robins-i": {
-        "name": "ROBINS-I",
-        "domains": (
-            {"name": "Bias due to confounding", "aliases": ("confounding",)},
-            {
-                "name": "Bias in selection of participants into the study",
-                "aliases": (
-                    "selection of participants",
-                    "selection of participants into the study",
-                    "bias due to selection of participants",  # robvis
-                ),
-            },
-            {
-                "name": "Bias in classification of interventions",
-                "aliases": ("classification of interventions",),
-            },
-            {
-                "name": "Bias due to deviations from intended interventions",
-                "aliases": ("deviations from intended interventions",),
-            },
-            {"name": "Bias due to missing data", "aliases": ("missing data",)},
-            {
-                "name": "Bias in measurement of outcomes",
-                "aliases": ("measurement of outcomes",),
-            },
-            {
-                "name": "Bias in selection of the reported result",
-                "aliases": ("selection of the reported result",),
-            },
-        ),
-        "judgements": ("low", "moderate", "serious", "critical", "no information"),
-    },
-}
+        "judgements": tuple(data["judgements"]),
+    }
+
+
+ROB_TOOLS: dict[str, Tool] = {key: _tool(key) for key in FIGURE_TOOLS}
+
+_COMMON = read_common()
 
 # how a judgement is written in a legend
-JUDGEMENT_LABELS: dict[str, str] = {
-    "low": "Low",
-    "some concerns": "Some concerns",
-    "moderate": "Moderate",
-    "unclear": "Unclear",
-    "high": "High",
-    "serious": "Serious",
-    "critical": "Critical",
-    "no information": "No information",
-}
+JUDGEMENT_LABELS: dict[str, str] = dict(_COMMON["judgement_labels"])
 
 # other spellings of a judgement found in tables (after lower-casing)
-JUDGEMENT_ALIASES: dict[str, str] = {
-    "low risk": "low",
-    "low risk of bias": "low",
-    "high risk": "high",
-    "high risk of bias": "high",
-    "unclear risk": "unclear",
-    "unclear risk of bias": "unclear",
-    "moderate risk": "moderate",
-    "moderate risk of bias": "moderate",
-    "serious risk": "serious",
-    "serious risk of bias": "serious",
-    "critical risk": "critical",
-    "critical risk of bias": "critical",
-    "some concern": "some concerns",
-    "no info": "no information",
-    "ni": "no information",
-}
+JUDGEMENT_ALIASES: dict[str, str] = dict(_COMMON["judgement_aliases"])
 
-OVERALL_ALIASES = ("overall", "overall risk of bias", "overall bias", "overall risk")
+OVERALL_ALIASES: tuple[str, ...] = tuple(_COMMON["overall_aliases"])
