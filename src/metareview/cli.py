@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -66,13 +66,24 @@ def import_(
     force: Annotated[
         bool, typer.Option("--force", help="Import a file imported before again.")
     ] = False,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            help="CSV only: which column holds which field, e.g. "
+            '"title=Article Title,doi=DOI Link,year=Publication Year".'
+        ),
+    ] = None,
 ) -> None:
     """Import database exports (RIS, MEDLINE, PubMed XML, WoS, BibTeX, CSV, EndNote)."""
     from ._validate import MetareviewError
     from .review.intake import import_files
+    from .review.io.csv import parse_columns
 
     try:
-        done = import_files(folder, list(files), database=database, force=force)
+        mapping = parse_columns(columns) if columns is not None else None
+        done = import_files(
+            folder, list(files), database=database, force=force, columns=mapping
+        )
     except MetareviewError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(code=1) from None
@@ -151,6 +162,207 @@ def export(
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(code=1) from None
     typer.echo(f"{n} records written to {out}")
+
+
+@app.command()
+def screen(
+    folder: Annotated[Path, typer.Argument(help="The review folder.")],
+    reviewer: Annotated[str, typer.Option(help="Who screens (a reviewer's name).")],
+    stage: Annotated[
+        str, typer.Option(help="ta (title and abstract) or ft (full text).")
+    ] = "ta",
+) -> None:
+    """Screen records one at a time: single keys decide, each saved at once.
+
+    i include, e exclude (at full text: then a digit for the reason), m maybe,
+    n note, s skip, u undo, ? help, q quit. When standard input is not a
+    terminal, each line is one key, so keys can be piped in.
+    """
+    from ._validate import MetareviewError
+    from .review.tui import screen as run_screen
+
+    try:
+        run_screen(folder, reviewer, stage)
+    except MetareviewError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    typer.echo(f"Error: {exc}", err=True)
+    return typer.Exit(code=1)
+
+
+_STAGE_HELP = "ta (title and abstract) or ft (full text)."
+
+
+@app.command()
+def status(
+    folder: Annotated[Path, typer.Argument(help="The review folder.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """PRISMA 2020 counts, records pending and in conflict, agreement per stage."""
+    import json
+
+    from ._validate import MetareviewError
+    from .review.prisma import screening_status
+    from .review.screening import open_review
+
+    try:
+        with open_review(folder) as (store, protocol):
+            report = screening_status(store, protocol)
+    except MetareviewError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    for line in _status_lines(report):
+        typer.echo(line)
+
+
+def _status_lines(report: dict[str, Any]) -> list[str]:
+    c = report["prisma"]
+    ident = c["identified"]
+    reasons = c["excluded_fulltext"]
+    lines = [
+        f"Records identified: {sum(ident.values())} ("
+        + ", ".join(f"{db} {n}" for db, n in ident.items())
+        + ")",
+        f"Duplicates removed: {c['duplicates_removed']}",
+        f"Records screened: {c['screened']}; excluded: {c['excluded_screening']}",
+        f"Full texts assessed: {c['assessed']}; excluded: {sum(reasons.values())}"
+        + (" (" + ", ".join(f"{r} {n}" for r, n in reasons.items()) + ")")
+        * bool(reasons),
+        f"Studies included: {c['included']}",
+    ]
+    for stage, s in report["stages"].items():
+        state = "unblinded" if s["unblinded"] else "blinded"
+        lines.append(
+            f"\n{stage} ({state}): {s['included']} included, {s['excluded']} "
+            f"excluded, {s['conflict']} in conflict, {s['pending']} pending"
+        )
+        for row in s["agreement"] or []:
+            if row["reviewer_1"] == "all":
+                lines.append(
+                    f"  Krippendorff's alpha, all reviewers: {_num(row['alpha'])}"
+                )
+                continue
+            lines.append(
+                f"  {row['reviewer_1']} / {row['reviewer_2']}: n = {row['n']}, "
+                f"agreement {100 * row['percent']:.1f}%, kappa {_num(row['kappa'])} "
+                f"({_num(row['kappa_ci_lb'])} to {_num(row['kappa_ci_ub'])}), "
+                f"PABAK {_num(row['pabak'])}, AC1 {_num(row['ac1'])}"
+            )
+    return lines
+
+
+def _num(x: float | None) -> str:
+    return "NA" if x is None else f"{x:.2f}"
+
+
+@app.command()
+def unblind(
+    folder: Annotated[Path, typer.Argument(help="The review folder.")],
+    stage: Annotated[str, typer.Option(help=_STAGE_HELP)],
+    by: Annotated[str, typer.Option(help="The owner who unblinds the stage.")],
+) -> None:
+    """Unblind a stage: every reviewer then sees all decisions and conflicts."""
+    from ._validate import MetareviewError
+    from .review.screening import open_review
+    from .review.screening import unblind as unblind_stage
+
+    try:
+        with open_review(folder) as (store, protocol):
+            unblind_stage(store, protocol, stage, by)
+    except MetareviewError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"Stage {stage} unblinded by {by}.")
+
+
+@app.command()
+def conflicts(
+    folder: Annotated[Path, typer.Argument(help="The review folder.")],
+    stage: Annotated[str, typer.Option(help=_STAGE_HELP)],
+    viewer: Annotated[str, typer.Option(help="Who looks (a reviewer's name).")],
+) -> None:
+    """List the unresolved conflicts of an unblinded stage."""
+    from ._validate import MetareviewError
+    from .review.screening import conflicts as list_conflicts
+    from .review.screening import open_review
+
+    try:
+        with open_review(folder) as (store, protocol):
+            table = list_conflicts(store, protocol, stage, viewer)
+    except MetareviewError as exc:
+        raise _fail(exc) from None
+    for row in table.to_dict("records"):
+        typer.echo(f"{row['record_id']}: {row['title']}")
+        for i in (1, 2):
+            if row[f"reviewer_{i}"] is not None:
+                why = f" ({row[f'reason_{i}']})" if row[f"reason_{i}"] else ""
+                typer.echo(f"    {row[f'reviewer_{i}']}: {row[f'decision_{i}']}{why}")
+    typer.echo(f"{len(table)} conflict(s) to resolve.")
+
+
+@app.command()
+def resolve(
+    folder: Annotated[Path, typer.Argument(help="The review folder.")],
+    record_id: Annotated[int, typer.Argument(help="The record in conflict.")],
+    stage: Annotated[str, typer.Option(help=_STAGE_HELP)],
+    decision: Annotated[str, typer.Option(help="include or exclude.")],
+    by: Annotated[str, typer.Option(help="Who resolves (a resolver or the owner).")],
+    reason: Annotated[
+        str | None, typer.Option(help="Reason (needed to exclude a full text).")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="A note.")] = None,
+    consensus: Annotated[
+        bool,
+        typer.Option("--consensus", help="The record's reviewers agreed together."),
+    ] = False,
+) -> None:
+    """Resolve a conflict, by a resolver or by consensus (recorded as an event)."""
+    from ._validate import MetareviewError
+    from .review.screening import open_review
+    from .review.screening import resolve as resolve_conflict
+
+    try:
+        with open_review(folder) as (store, protocol):
+            resolve_conflict(store, protocol, record_id, stage, decision, by=by,
+                             reason=reason, note=note, consensus=consensus)  # fmt: skip
+    except MetareviewError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"Record {record_id} resolved at {stage}: {decision}.")
+
+
+@app.command()
+def decisions(
+    folder: Annotated[Path, typer.Argument(help="The review folder.")],
+    export_to: Annotated[
+        Path | None, typer.Option("--export", help="Write decisions to this CSV.")
+    ] = None,
+    import_from: Annotated[
+        Path | None, typer.Option("--import", help="Add the decisions of this CSV.")
+    ] = None,
+    stage: Annotated[
+        str | None, typer.Option(help="Export only this stage: ta or ft.")
+    ] = None,
+) -> None:
+    """Export screening decisions to CSV, or import them (all rows or none)."""
+    from ._validate import InputError, MetareviewError
+    from .review.screening import export_decisions, import_decisions, open_review
+
+    try:
+        if (export_to is None) == (import_from is None):
+            raise InputError("give one of --export FILE or --import FILE")
+        with open_review(folder) as (store, protocol):
+            if export_to is not None:
+                n = export_decisions(store, export_to, stage=stage)
+                typer.echo(f"{n} decisions written to {export_to}")
+            elif import_from is not None:
+                n = import_decisions(store, protocol, import_from)
+                typer.echo(f"{n} decisions imported from {import_from}")
+    except MetareviewError as exc:
+        raise _fail(exc) from None
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from metareview.cli import app
@@ -208,3 +209,167 @@ def test_decision_on_an_unknown_record(tmp_path: Path) -> None:
     folder = _imported(tmp_path, RIS_A)
     with pytest.raises(InputError, match="no record with id 9"):
         decide_pair(folder, 1, 9, same=True, reviewer="ann")
+
+
+# --- CSV column mapping (--columns / columns=) --------------------------------------
+
+# A CSV whose title is in "Article Title" while "Title" holds a short title, and
+# whose DOI is in a column no default name matches.
+CSV_CUSTOM = (
+    "Record,Title,Article Title,Publication Year,DOI Link,Authors\n"
+    '1,Short A,"Mental contrasting increases help-seeking intentions",2019,'
+    "https://doi.org/10.1016/J.JAD.2019.01.001,Smith J\n"
+    '2,Short B,"Telephone care management: a randomized trial",2020,'
+    "https://doi.org/10.1186/s12888-020-0001-1,Jones A\n"
+)
+COLUMNS = "title=Article Title,doi=DOI Link,year=Publication Year"
+
+
+def _csv(tmp_path: Path, text: str = CSV_CUSTOM) -> Path:
+    path = tmp_path / "wos-export.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _records(folder: Path) -> list[tuple[str, str, int]]:
+    with sqlite3.connect(folder / "review.db") as conn:
+        return conn.execute(
+            "SELECT title, doi, year FROM records ORDER BY id"
+        ).fetchall()
+
+
+EXPECTED_CUSTOM = [
+    (
+        "Mental contrasting increases help-seeking intentions",
+        "10.1016/j.jad.2019.01.001",
+        2019,
+    ),
+    (
+        "Telephone care management: a randomized trial",
+        "10.1186/s12888-020-0001-1",
+        2020,
+    ),
+]
+
+
+def test_cli_columns_maps_csv_columns(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    result = runner.invoke(
+        app, ["import", str(folder), str(_csv(tmp_path)), "--columns", COLUMNS]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 records imported" in result.output
+    assert _records(folder) == EXPECTED_CUSTOM
+
+
+def test_api_columns_maps_csv_columns(tmp_path: Path) -> None:
+    from metareview.review.intake import import_files
+
+    folder = _project(tmp_path)
+    mapping = {"title": "Article Title", "doi": "DOI Link", "year": "Publication Year"}
+    [summary] = import_files(folder, [_csv(tmp_path)], columns=mapping)
+    assert (summary.records, summary.format) == (2, "csv")
+    assert _records(folder) == EXPECTED_CUSTOM
+
+
+def test_without_columns_the_default_title_column_is_used(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    runner.invoke(app, ["import", str(folder), str(_csv(tmp_path))])
+    assert [t for t, _, _ in _records(folder)] == ["Short A", "Short B"]
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        ("titel=Article Title", "unknown field 'titel'"),
+        ("title=Article Tittle", "title='Article Tittle' is not a column of"),
+        ("title", "'title' is not 'field=column'"),
+        ("title=Article Title,title=Title", "mapped twice"),
+    ],
+)
+def test_cli_columns_errors_name_the_option(
+    tmp_path: Path, columns: str, message: str
+) -> None:
+    folder = _project(tmp_path)
+    result = runner.invoke(
+        app, ["import", str(folder), str(_csv(tmp_path)), "--columns", columns]
+    )
+    assert result.exit_code == 1
+    assert "--columns" in result.output
+    assert message in result.output
+    assert _count(folder, "SELECT count(*) FROM records") == 0
+    assert not (folder / "searches" / "wos-export.csv").exists()
+
+
+def test_columns_for_a_file_that_is_not_csv(tmp_path: Path) -> None:
+    from metareview import InputError
+    from metareview.review.intake import import_files
+
+    folder = _project(tmp_path)
+    ris = tmp_path / "medline.ris"
+    ris.write_text(RIS_A, encoding="utf-8")
+    result = runner.invoke(
+        app,
+        ["import", str(folder), str(_csv(tmp_path)), str(ris), "--columns", COLUMNS],
+    )
+    assert result.exit_code == 1
+    assert "--columns" in result.output
+    assert "CSV files only" in result.output
+    assert "medline.ris is ris" in result.output
+    with pytest.raises(InputError, match="CSV files only"):
+        import_files(folder, [ris], columns={"title": "TI"})
+    assert _count(folder, "SELECT count(*) FROM records") == 0
+
+
+# --- each file is read once ---------------------------------------------------------
+
+
+def test_each_file_is_read_once_and_the_kept_copy_is_what_was_hashed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    import metareview.review.intake as intake
+
+    folder = _project(tmp_path)
+    a = tmp_path / "medline.ris"
+    a.write_text(RIS_A, encoding="utf-8")
+    reads: list[Path] = []
+    read_bytes = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        reads.append(self)
+        return read_bytes(self)
+
+    def no_rehash(path: str | Path) -> str:
+        raise AssertionError(f"{path} hashed a second time")
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    monkeypatch.setattr(intake, "file_sha256", no_rehash)
+    monkeypatch.setattr(intake.shutil, "copy2", no_rehash)
+    [summary] = intake.import_files(folder, [a])
+    assert reads.count(a) == 1
+    kept = (folder / summary.file).read_bytes()
+    assert kept == RIS_A.encode("utf-8")
+    sha = _count_sha(folder)
+    assert sha == hashlib.sha256(RIS_A.encode("utf-8")).hexdigest()
+
+
+def _count_sha(folder: Path) -> str:
+    with sqlite3.connect(folder / "review.db") as conn:
+        return str(conn.execute("SELECT sha256 FROM batches").fetchone()[0])
+
+
+def test_two_files_with_one_name_are_both_kept(tmp_path: Path) -> None:
+    from metareview.review.intake import import_files
+
+    folder = _project(tmp_path)
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    a, b = tmp_path / "x" / "export.ris", tmp_path / "y" / "export.ris"
+    a.write_text(RIS_A, encoding="utf-8")
+    b.write_text(RIS_B, encoding="utf-8")
+    first, second = import_files(folder, [a, b])
+    assert first.file != second.file
+    assert (folder / first.file).read_text(encoding="utf-8") == RIS_A
+    assert (folder / second.file).read_text(encoding="utf-8") == RIS_B

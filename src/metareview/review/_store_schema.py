@@ -118,5 +118,60 @@ CREATE INDEX rob_judgements_key
     + _APPEND_ONLY.format(table="duplicate_links")
 )
 
+# Screening events gain a kind: a decision, the retraction of one (undo; no
+# decision), or the resolution of a conflict (by a resolver, or by consensus of
+# the record's reviewers). The table is rebuilt and its rows copied as
+# decisions; DROP TABLE drops the triggers first, so it fires none of them.
+# Stage events (unblinding) and review settings (the seed of the dual-screening
+# sample) are append-only too.
+_MIGRATION_2 = (
+    """
+CREATE TABLE screening_events_v2 (
+    id         INTEGER PRIMARY KEY,
+    record_id  INTEGER NOT NULL REFERENCES records (id),
+    reviewer   TEXT NOT NULL,
+    stage      TEXT NOT NULL CHECK (stage IN ('title_abstract', 'full_text')),
+    kind       TEXT NOT NULL DEFAULT 'decision'
+               CHECK (kind IN ('decision', 'retraction', 'resolution')),
+    decision   TEXT CHECK (decision IN ('include', 'exclude', 'maybe')),
+    reason     TEXT,
+    note       TEXT,
+    consensus  INTEGER NOT NULL DEFAULT 0 CHECK (consensus IN (0, 1)),
+    decided_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    CHECK ((kind = 'retraction') = (decision IS NULL)),
+    CHECK (consensus = 0 OR kind = 'resolution')
+);
+INSERT INTO screening_events_v2
+    (id, record_id, reviewer, stage, kind, decision, reason, note, decided_at)
+    SELECT id, record_id, reviewer, stage, 'decision', decision, reason, note,
+           decided_at
+    FROM screening_events ORDER BY id;
+DROP TABLE screening_events;
+ALTER TABLE screening_events_v2 RENAME TO screening_events;
+CREATE INDEX screening_events_record
+    ON screening_events (record_id, stage, reviewer, kind);
+CREATE INDEX screening_events_reviewer ON screening_events (reviewer, stage);
+
+CREATE TABLE screening_stage_events (
+    id         INTEGER PRIMARY KEY,
+    stage      TEXT NOT NULL CHECK (stage IN ('title_abstract', 'full_text')),
+    event      TEXT NOT NULL CHECK (event IN ('unblind')),
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+
+-- Settings of the review kept with its data; the first value of a key holds.
+CREATE TABLE review_settings (
+    id     INTEGER PRIMARY KEY,
+    key    TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    set_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+"""
+    + _APPEND_ONLY.format(table="screening_events")
+    + _APPEND_ONLY.format(table="screening_stage_events")
+    + _APPEND_ONLY.format(table="review_settings")
+)
+
 #: The schema, as SQL scripts; script ``i`` takes ``user_version`` from i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_MIGRATION_1,)
+MIGRATIONS: tuple[str, ...] = (_MIGRATION_1, _MIGRATION_2)

@@ -1,16 +1,18 @@
 """Bring database exports into a review project and link their duplicates.
 
-``import_files`` reads every file first (nothing is written if any of them is
-malformed), keeps a copy of each in ``searches/`` (never modified afterwards) and
-adds them to ``review.db`` in one transaction; a file imported before is refused
-unless ``force``. ``dedup_project`` runs ``find_duplicates`` over all records
-and appends a link per duplicate record: records are never deleted (DESIGN.md
-§5).
+``import_files`` reads every file first, once: the same bytes are hashed, parsed
+and kept (nothing is written if any file is malformed). It keeps a copy of each in
+``searches/`` (never modified afterwards) and adds them to ``review.db`` in one
+transaction; a file imported before is refused unless ``force``.
+``dedup_project`` runs ``find_duplicates`` over all records and appends a link
+per duplicate record: records are never deleted (DESIGN.md §5).
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ import pandas as pd
 
 from .._validate import InputError
 from .dedup import find_duplicates
-from .io import read_records
+from .io import parse_records
 from .io.export import write_records
 from .project import DATABASE
 from .store import Store, file_sha256, open_store
@@ -64,6 +66,7 @@ def import_files(
     *,
     database: str | None = None,
     force: bool = False,
+    columns: Mapping[str, str | Sequence[str]] | None = None,
 ) -> list[ImportSummary]:
     """Import database exports into the project in ``folder``, all or nothing.
 
@@ -78,6 +81,9 @@ def import_files(
         else the file name without extension.
     force : bool
         Import a file again although a file with the same content was imported.
+    columns : mapping of str to str or sequence of str, optional
+        Which column holds which field, for CSV files (see
+        :func:`~metareview.review.io.read_records`); every file must then be CSV.
 
     Returns
     -------
@@ -85,22 +91,18 @@ def import_files(
 
     """
     root = Path(folder)
-    read = []
-    for f in map(Path, files):
-        frame = read_records(f)
-        sha = file_sha256(f)
-        read.append((f, frame, sha))
+    read = [_read(Path(f), columns) for f in files]
     with _store(root) as store:
-        for f, _, sha in read:
+        for f, _, sha, _ in read:
             if store.has_file(sha) and not force:
                 raise InputError(
                     f"{f}: this file was imported before; nothing was imported "
                     "(use --force to import it again)"
                 )
-        kept = [_target(root, f, sha) for f, _, sha in read]
+        kept = _targets(root, read)
         out = []
         with store.transaction():
-            for (f, frame, sha), path in zip(read, kept, strict=True):
+            for (f, frame, sha, _), path in zip(read, kept, strict=True):
                 summary = ImportSummary(
                     file=path.relative_to(root).as_posix(),
                     database=database or _database_of(frame, f),
@@ -121,27 +123,52 @@ def import_files(
     return out
 
 
-def _copy(read: list[tuple[Path, Any, str]], kept: list[Path]) -> None:
+_Read = tuple[Path, pd.DataFrame, str, bytes]
+
+
+def _read(file: Path, columns: Mapping[str, str | Sequence[str]] | None) -> _Read:
+    """Read ``file`` once: its records, the SHA-256 of its bytes, and the bytes."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {file}: {exc.strerror}") from None
+    frame = parse_records(data, file, columns=columns)
+    return file, frame, hashlib.sha256(data).hexdigest(), data
+
+
+def _copy(read: list[_Read], kept: list[Path]) -> None:
+    """Write the bytes that were parsed and hashed to ``searches/``."""
     done: list[Path] = []
     try:
-        for (f, _, _), target in zip(read, kept, strict=True):
+        for (f, _, _, data), target in zip(read, kept, strict=True):
             if not target.exists():
-                shutil.copy2(f, target)
+                target.write_bytes(data)
                 done.append(target)
+                shutil.copystat(f, target)
     except OSError:
         for target in done:
             target.unlink(missing_ok=True)
         raise
 
 
-def _target(root: Path, file: Path, sha: str) -> Path:
-    """Where the file is kept in ``searches/`` (an existing same copy is reused)."""
+def _targets(root: Path, read: list[_Read]) -> list[Path]:
+    """Where each file is kept in ``searches/`` (an existing same copy is reused).
+
+    A name already taken by other content, on disk or earlier in this batch, gets
+    the first 8 hex digits of the file's SHA-256 appended.
+    """
     searches = root / SEARCHES
     searches.mkdir(exist_ok=True)
-    target = searches / file.name
-    if target.exists() and file_sha256(target) != sha:
-        target = searches / f"{file.stem}-{sha[:8]}{file.suffix}"
-    return target
+    taken: dict[Path, str] = {}
+    out = []
+    for file, _, sha, _ in read:
+        target = searches / file.name
+        other = taken.get(target) or (file_sha256(target) if target.exists() else sha)
+        if other != sha:
+            target = searches / f"{file.stem}-{sha[:8]}{file.suffix}"
+        taken[target] = sha
+        out.append(target)
+    return out
 
 
 def _for_store(frame: pd.DataFrame, database: str) -> pd.DataFrame:

@@ -25,9 +25,12 @@ from .._validate import InputError
 __all__ = [
     "BINARY_MEASURES",
     "CONTINUOUS_MEASURES",
+    "DEFAULT_CHARACTERISTICS",
     "Analysis",
+    "Characteristic",
     "Database",
     "Eligibility",
+    "Extraction",
     "InterventionCategory",
     "Outcome",
     "Protocol",
@@ -119,12 +122,19 @@ class Screening(_Model):
     """How many reviewers screen each record, and who resolves conflicts.
 
     ``reviewers_per_record = 1`` with ``dual_fraction`` set means one reviewer
-    screens every record and a second screens a random sample of that fraction.
+    screens every record and a second screens a random sample of that fraction;
+    ``seed`` makes the sample reproducible (when it is not set, a seed is drawn
+    once and kept in ``review.db``). The reviewers named in ``resolved_by``
+    resolve conflicts and do not screen. ``keywords_include`` and
+    ``keywords_exclude`` are words the screeners highlight.
     """
 
     reviewers_per_record: Literal[1, 2] = 2
     dual_fraction: float | None = Field(default=None, gt=0.0, lt=1.0)
+    seed: int | None = Field(default=None, ge=0)
     resolved_by: list[Text] = Field(default_factory=list)
+    keywords_include: list[Text] = Field(default_factory=list)
+    keywords_exclude: list[Text] = Field(default_factory=list)
 
 
 class Outcome(_Model):
@@ -178,6 +188,60 @@ class Analysis(_Model):
         return value
 
 
+class Characteristic(_Model):
+    """A study characteristic extracted once per study (a column of the template).
+
+    ``type`` is ``text``, ``number``, ``integer`` or ``choice``; a ``choice``
+    without ``choices`` takes the ids of the protocol's ``[[interventions]]``.
+    """
+
+    id: Ident
+    label: Text
+    type: Literal["text", "number", "integer", "choice"] = "text"
+    choices: list[Text] = Field(default_factory=list)
+
+
+def _characteristic(
+    id: str, label: str, type: str = "text", *choices: str
+) -> Characteristic:
+    data = {"id": id, "label": label, "type": type, "choices": list(choices)}
+    return Characteristic.model_validate(data)
+
+
+#: The study characteristics extracted when ``[extraction]`` lists none.
+DEFAULT_CHARACTERISTICS: tuple[Characteristic, ...] = (
+    _characteristic("country", "Country"),
+    _characteristic("setting", "Setting (e.g. primary care, university, online)"),
+    _characteristic("design", "Design", "choice", "parallel", "cluster", "crossover"),
+    _characteristic("n_randomised", "Participants randomised", "integer"),
+    _characteristic("population", "Population"),
+    _characteristic("age_mean", "Mean age (years)", "number"),
+    _characteristic("female_percent", "Female participants (%)", "number"),
+    _characteristic("intervention_category", "Intervention category", "choice"),
+    _characteristic("comparator", "Comparator"),
+    _characteristic("duration", "Duration of the intervention"),
+    _characteristic("funding", "Funding"),
+)
+
+
+class Extraction(_Model):
+    """Data extraction: study characteristics, multi-arm and cluster trials.
+
+    ``multi_arm`` says how a trial with several intervention arms enters an
+    analysis: ``"combine"`` merges the arms into one (Cochrane Handbook Table
+    6.5.a), ``"split"`` compares each with its share of the control group
+    (Handbook 23.3.4). ``icc`` is the intracluster correlation assumed for
+    cluster-randomised trials that do not report one (design effect, Handbook
+    23.1.4).
+    """
+
+    characteristics: list[Characteristic] = Field(
+        default_factory=lambda: list(DEFAULT_CHARACTERISTICS)
+    )
+    multi_arm: Literal["combine", "split"] = "combine"
+    icc: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
 class Protocol(_Model):
     """The whole protocol of a review, as written in ``review.toml``."""
 
@@ -190,6 +254,7 @@ class Protocol(_Model):
     outcomes: list[Outcome] = Field(min_length=1)
     interventions: list[InterventionCategory] = Field(default_factory=list)
     analysis: Analysis = Analysis()
+    extraction: Extraction = Extraction()
 
 
 Loc = tuple[str | int, ...]
@@ -270,6 +335,7 @@ def _cross_checks(p: Protocol) -> list[tuple[Loc, str]]:
                 f"already screened twice); got {s.dual_fraction!r}",
             )
         )
+    out += _extraction_checks(p)
     for i, o in enumerate(p.outcomes):
         allowed = BINARY_MEASURES if o.type == "binary" else CONTINUOUS_MEASURES
         if o.measure is not None and o.measure not in allowed:
@@ -280,6 +346,23 @@ def _cross_checks(p: Protocol) -> list[tuple[Loc, str]]:
                     f"{', '.join(map(repr, allowed))}; got {o.measure!r}",
                 )
             )
+    return out
+
+
+def _extraction_checks(p: Protocol) -> list[tuple[Loc, str]]:
+    """Characteristic ids unique; choices only for (and usable by) choice types."""
+    chars = p.extraction.characteristics
+    out = [
+        (("extraction", *loc), msg)
+        for loc, msg in _unique("characteristics", [c.id for c in chars], "id")
+    ]
+    for i, c in enumerate(chars):
+        loc: Loc = ("extraction", "characteristics", i, "choices")
+        if c.type != "choice" and c.choices:
+            out.append((loc, f"is only used with type = 'choice'; got {c.choices!r}"))
+        elif c.type == "choice" and not c.choices and not p.interventions:
+            out.append((loc, "is needed: without it the choices are the "
+                             "[[interventions]] ids, and there are none"))  # fmt: skip
     return out
 
 

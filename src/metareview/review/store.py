@@ -84,7 +84,7 @@ def open_store(path: str | Path) -> Store:
     >>> import tempfile, pathlib
     >>> with tempfile.TemporaryDirectory() as d, open_store(d) as store:
     ...     store.schema_version
-    1
+    2
 
     """
     path = Path(path)

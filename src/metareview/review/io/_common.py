@@ -40,6 +40,9 @@ COLUMNS = (
 Record = dict[str, Any]
 
 _DOI = re.compile(r"10\.\d{4,9}/[^\s&\"'<>]+", re.IGNORECASE)
+#: DOIs of database records, not of the article (the Cochrane Library's CENTRAL
+#: links, ``https://www.cochranelibrary.com/central/doi/10.1002/central/CN-.../full``).
+_NOT_ARTICLE_DOIS = ("10.1002/central/",)
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$")
 _SPACES = re.compile(r"\s+")
@@ -77,7 +80,8 @@ def clean_doi(*candidates: object) -> str | None:
     """Return the first DOI found in ``candidates``, lower-case and without prefix.
 
     Candidates may be bare DOIs, ``doi:`` strings, doi.org URLs (percent-encoded
-    or not) or lists of these.
+    or not) or lists of these. DOIs of database records rather than articles
+    (CENTRAL's ``10.1002/central/CN-...``) are skipped.
     """
     for candidate in candidates:
         values = candidate if isinstance(candidate, (list, tuple)) else [candidate]
@@ -85,9 +89,10 @@ def clean_doi(*candidates: object) -> str | None:
             if value is None:
                 continue
             raw = str(value).replace("%2F", "/").replace("%2f", "/")
-            match = _DOI.search(raw)
-            if match:
-                return match.group(0).rstrip(".,;)]").lower()
+            for match in _DOI.finditer(raw):
+                doi = match.group(0).rstrip(".,;)]").lower()
+                if not doi.startswith(_NOT_ARTICLE_DOIS):
+                    return doi
     return None
 
 

@@ -7,6 +7,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 
+from ..._validate import InputError
 from ._common import (
     Record,
     clean_doi,
@@ -18,7 +19,7 @@ from ._common import (
     text,
 )
 
-__all__ = ["COLUMN_NAMES", "read_csv"]
+__all__ = ["COLUMN_NAMES", "check_columns", "parse_columns", "read_csv"]
 
 #: Alternative column names per normalised field (compared case-insensitively).
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
@@ -61,6 +62,76 @@ _EMBASE_SOURCE = re.compile(
 )
 
 
+def parse_columns(spec: str) -> dict[str, str]:
+    """Return the column mapping written as ``"title=Article Title,year=PY"``.
+
+    Parameters
+    ----------
+    spec : str
+        Comma-separated ``field=column`` pairs, as given to ``--columns``.
+
+    Returns
+    -------
+    dict of str to str
+        Field to column name.
+
+    Raises
+    ------
+    InputError
+        A pair is not ``field=column``, or a field is given twice.
+
+    Examples
+    --------
+    >>> parse_columns("title=Article Title, year=Publication Year")
+    {'title': 'Article Title', 'year': 'Publication Year'}
+
+    """
+    out: dict[str, str] = {}
+    for item in spec.split(","):
+        field, sep, column = item.partition("=")
+        field, column = field.strip().lower(), column.strip()
+        if not sep or not field or not column:
+            raise InputError(
+                f"--columns: {item.strip()!r} is not 'field=column' "
+                '(e.g. --columns "title=Article Title,year=Publication Year")'
+            )
+        if field in out:
+            raise InputError(f"--columns: field {field!r} is mapped twice")
+        out[field] = column
+    return out
+
+
+def check_columns(
+    columns: Mapping[str, str | Sequence[str]] | None,
+) -> dict[str, tuple[str, ...]] | None:
+    """Return ``columns`` as tuples of stripped names, or raise naming a wrong entry.
+
+    Raises
+    ------
+    InputError
+        A field is not a key of :data:`COLUMN_NAMES`, or a column name is empty.
+
+    """
+    if columns is None:
+        return None
+    out: dict[str, tuple[str, ...]] = {}
+    for field, names in columns.items():
+        if field not in COLUMN_NAMES:
+            raise InputError(
+                f"columns (--columns): unknown field {field!r}; fields are "
+                f"{', '.join(COLUMN_NAMES)}"
+            )
+        alternatives = (names,) if isinstance(names, str) else tuple(names)
+        cleaned = tuple(str(n).strip() for n in alternatives)
+        if not cleaned or not all(cleaned):
+            raise InputError(
+                f"columns (--columns): field {field!r} needs a column name; "
+                f"got {names!r}"
+            )
+        out[field] = cleaned
+    return out
+
+
 def _column(header: Sequence[str], names: Sequence[str]) -> int | None:
     lowered = [h.strip().lower() for h in header]
     for name in names:
@@ -79,7 +150,11 @@ def _authors(value: str | None) -> list[str]:
 
 
 def read_csv(
-    text_: str, path: str, columns: Mapping[str, Sequence[str]] | None = None
+    text_: str,
+    path: str,
+    columns: Mapping[str, Sequence[str]] | None = None,
+    *,
+    strict: bool = False,
 ) -> list[Record]:
     """Return the records of a CSV export.
 
@@ -92,6 +167,9 @@ def read_csv(
     columns : mapping of str to sequence of str, optional
         Extra alternative column names per normalised field, tried before
         :data:`COLUMN_NAMES`.
+    strict : bool
+        Raise :class:`~metareview.InputError` when none of the names ``columns``
+        gives for a field is a column of the file.
 
     Returns
     -------
@@ -117,10 +195,20 @@ def read_csv(
     if not rows:
         raise fail(path, 1, "empty CSV file")
     header = rows[0]
-    names = {k: (*(columns or {}).get(k, ()), *v) for k, v in COLUMN_NAMES.items()}
+    given = {k: tuple(n.strip().lower() for n in v) for k, v in (columns or {}).items()}
+    names = {k: (*given.get(k, ()), *v) for k, v in COLUMN_NAMES.items()}
     index = {
         field: _column(header, alternatives) for field, alternatives in names.items()
     }
+    if strict:
+        for field, alternatives in given.items():
+            if _column(header, alternatives) is None:
+                wanted = " or ".join(repr(n) for n in (columns or {})[field])
+                raise InputError(
+                    f"columns (--columns): {field}={wanted} "
+                    f"is not a column of {path}; its columns are "
+                    f"{', '.join(repr(h.strip()) for h in header)}"
+                )
     if index["title"] is None:
         raise fail(path, 1, f"no title column among {header[:10]!r}")
     out = []

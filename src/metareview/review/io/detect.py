@@ -28,6 +28,7 @@ _MEDLINE = re.compile(r"^PMID- ?\d", re.MULTILINE)
 _WOS_TAGGED = re.compile(r"^(FN |PT [A-Z]\s*$)", re.MULTILINE)
 _BIBTEX = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
 _WOS_TAB_HEADER = re.compile(r"^PT\t.*\b(TI|AU)\t")
+_COCHRANE = re.compile(r"^Record #\d+ of \d+[ \t]*$", re.M)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -80,8 +81,8 @@ def detect_format(text: str, suffix: str = "") -> str | None:
     Returns
     -------
     str or None
-        One of ``ris``, ``medline``, ``pubmed_xml``, ``endnote_xml``, ``wos``,
-        ``wos_tab``, ``bibtex``, ``csv``.
+        One of ``ris``, ``cochrane``, ``medline``, ``pubmed_xml``, ``endnote_xml``,
+        ``wos``, ``wos_tab``, ``bibtex``, ``csv``.
 
     """
     head = text.lstrip()[:20000]
@@ -95,6 +96,8 @@ def detect_format(text: str, suffix: str = "") -> str | None:
         return "wos_tab"
     if _RIS.search(head):
         return "ris"
+    if _COCHRANE.search(head):
+        return "cochrane"
     if _MEDLINE.search(head):
         return "medline"
     if _WOS_TAGGED.search(head):

@@ -23,7 +23,9 @@ def parse_medline(text: str, path: str) -> list[tuple[int, dict[str, list[str]]]
         if not line.strip():
             current, last = None, None
             continue
-        if line.startswith("      ") and current is not None and last is not None:
+        if line.startswith(" "):
+            if current is None or last is None:
+                raise fail(path, number, "continuation line before any tag")
             current[last][-1] += " " + line.strip()
             continue
         match = _LINE.match(line)

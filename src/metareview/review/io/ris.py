@@ -1,7 +1,7 @@
 """RIS in all common dialects, parsed by rispy after a strict line check.
 
-Dialects covered: Embase, Scopus, Web of Science, Ovid, EBSCO, ProQuest, Zotero,
-EndNote and Lens.
+Dialects covered: Embase, Scopus, Web of Science, Ovid, EBSCO (CINAHL, APA
+PsycInfo), ProQuest, Zotero, EndNote, Lens and the Cochrane Library (CENTRAL).
 """
 
 from __future__ import annotations
@@ -25,8 +25,26 @@ MAPPING = {
     "LK": "website_link",
     "DI": "doi_alternate",
     "M2": "start_page_alternate",
+    "L3": "file_attachments3",  # EBSCO writes the DOI here
 }
-LIST_TAGS = [*rispy.LIST_TYPE_TAGS, "L2", "DO", "DB", "DP", "SN", "PB"]
+LIST_TAGS = [*rispy.LIST_TYPE_TAGS, "L2", "L3", "DO", "DB", "DP", "SN", "PB"]
+
+#: EBSCOhost database codes (``DB  - psyh``) and the databases they stand for; the
+#: last three as in CiteSource's test exports, whose file names give the database.
+EBSCO_DATABASES = {
+    "psyh": "APA PsycInfo",
+    "pdh": "APA PsycArticles",
+    "cin20": "CINAHL",
+    "rzh": "CINAHL Plus with Full Text",
+    "ccm": "CINAHL Complete",
+    "cmedm": "MEDLINE",
+    "mdc": "MEDLINE Complete",
+    "aph": "Academic Search Premier",
+    "eric": "ERIC",
+    "ecn": "EconLit",
+    "egh": "Environment Index",
+    "i3h": "Criminal Justice Abstracts",
+}
 
 #: Candidate rispy keys per normalised field, best first (the dialects differ).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -48,6 +66,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "doi_alternate",
         "type_of_work",  # M3 (some EBSCO exports)
         "urls",
+        "file_attachments3",  # L3 (EBSCO)
         "file_attachments2",  # L2
         "website_link",
         "notes",
@@ -62,6 +81,18 @@ _LOOKS_LIKE_TAG = re.compile(r"^[A-Z][A-Z0-9] {1,3}-")
 _PMID_URL = re.compile(
     r"(?:pubmed(?:\.ncbi\.nlm\.nih\.gov)?|ncbi\.nlm\.nih\.gov/pubmed)/(\d{1,9})"
 )
+#: ``C3  - PUBMED 30612345,EMBASE 625123456`` (Cochrane Library).
+_PUBMED_XREF = re.compile(r"\bPUBMED\s+(\d{1,9})\b")
+#: ``...login.aspx?direct=true&db=rzh&AN=148812345&site=ehost-live`` (EBSCOhost).
+_EBSCO_AN = re.compile(r"ebscohost\.com/.*[?&]AN=([^&\s]+)", re.IGNORECASE)
+#: ``N1  - Accession Number: 148812345; ...`` (EBSCO).
+_NOTE_AN = re.compile(r"Accession Number:\s*([^;\s]+?)\.?(?:;|\s|$)")
+#: Dashes other than the hyphen-minus that exports write in page ranges.
+_DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2212]")
+#: The publisher's copyright paragraph EBSCO appends as a second ``AB``.
+_EBSCO_COPYRIGHT = re.compile(r"\(Copyright applies to all Abstracts\.\)")
+#: ``CN-01912345``, the accession number of a CENTRAL record.
+_CENTRAL_ID = re.compile(r"^CN-\d+$")
 
 
 def check_ris(text: str, path: str) -> list[int]:
@@ -113,24 +144,71 @@ def check_ris(text: str, path: str) -> list[int]:
     return starts
 
 
-def _normalise(fields: dict[str, Any]) -> Record:
-    start = first(fields, ("start_page",))
-    end = first(fields, ("end_page",))
-    page = pages(start, end)
-    if page and not re.search(r"\d", page):
-        page = None  # Ovid writes "SP  - No" / "EP  - Specified"
-    pmid = None
+def _pmid(fields: dict[str, Any], database: str | None) -> str | None:
+    """PMID from a PubMed link, a Cochrane ``C3  - PUBMED n`` or a MEDLINE ``AN``."""
     links = [*(fields.get("urls") or []), *(fields.get("file_attachments2") or [])]
     for link in links:
         match = _PMID_URL.search(str(link))
         if match:
-            pmid = match.group(1)
-            break
-    database = first(fields, FIELDS["source_database"])
+            return match.group(1)
+    match = _PUBMED_XREF.search(first(fields, ("custom3",)) or "")
+    if match:
+        return match.group(1)
     accession = first(fields, ("accession_number",))
-    if pmid is None and accession and accession.isdigit() and database:
+    if accession and accession.isdigit() and database:
         if re.search(r"NLM|PubMed|MEDLINE", database, re.IGNORECASE):
-            pmid = accession
+            return accession
+    return None
+
+
+def _database(fields: dict[str, Any]) -> str | None:
+    """Return the source database, EBSCOhost codes spelled out, CENTRAL named."""
+    code = first(fields, ("name_of_database",))
+    provider = first(fields, ("database_provider",))
+    if code and provider and "ebsco" in provider.lower():
+        return EBSCO_DATABASES.get(code.lower(), code)
+    if code or provider:
+        return code or provider
+    accession = first(fields, ("accession_number",)) or ""
+    if _CENTRAL_ID.match(accession):
+        return "Cochrane CENTRAL"
+    return None
+
+
+def _original_id(fields: dict[str, Any]) -> str | None:
+    """Return the record's id in its database (EBSCO may give it in UR or N1)."""
+    found = first(fields, FIELDS["original_id"])
+    if found:
+        return found
+    for link in fields.get("urls") or []:
+        match = _EBSCO_AN.search(str(link))
+        if match:
+            return match.group(1)
+    for note in fields.get("notes") or []:
+        match = _NOTE_AN.search(str(note))
+        if match:
+            return match.group(1)
+    return None
+
+
+def _abstract(fields: dict[str, Any]) -> str | None:
+    """Return the first abstract, skipping EBSCO's copyright paragraph."""
+    values = fields.get("abstract") or []
+    if isinstance(values, str):
+        values = [values]
+    kept = [v for v in values if not _EBSCO_COPYRIGHT.search(str(v))]
+    return first({**fields, "abstract": kept}, FIELDS["abstract"])
+
+
+def _normalise(fields: dict[str, Any]) -> Record:
+    start = first(fields, ("start_page",))
+    end = first(fields, ("end_page",))
+    page = pages(start, end)
+    if page:
+        page = _DASHES.sub("-", page)  # Cochrane writes 100\u2010108
+    if page and not re.search(r"\d", page):
+        page = None  # Ovid writes "SP  - No" / "EP  - Specified"
+    database = _database(fields)
     authors: list[str] = []
     for key in FIELDS["authors"]:
         authors = _authors(fields.get(key))
@@ -138,7 +216,7 @@ def _normalise(fields: dict[str, Any]) -> Record:
             break
     return {
         "title": first(fields, FIELDS["title"]),
-        "abstract": first(fields, FIELDS["abstract"]),
+        "abstract": _abstract(fields),
         "authors": authors,
         "year": clean_year(*(first(fields, (k,)) for k in FIELDS["year"])),
         "journal": first(fields, FIELDS["journal"]),
@@ -146,10 +224,10 @@ def _normalise(fields: dict[str, Any]) -> Record:
         "issue": first(fields, FIELDS["issue"]),
         "pages": page,
         "doi": clean_doi(*(fields.get(k) for k in FIELDS["doi"])),
-        "pmid": pmid,
+        "pmid": _pmid(fields, database),
         "keywords": keywords(fields.get("keywords")),
         "source_database": database,
-        "original_id": first(fields, FIELDS["original_id"]),
+        "original_id": _original_id(fields),
     }
 
 

@@ -1,0 +1,399 @@
+"""Screening state derived from the events: current decisions, samples, outcomes.
+
+Everything here reads ``screening_events`` (append-only) and derives: a
+reviewer's current decision on a record at a stage is their latest decision or
+retraction there (a retraction means none); a record's latest resolution
+overrides its reviewers' decisions. :func:`decide` is the one writer of
+decisions, shared by :func:`~metareview.review.screening.record_decision` and
+the CSV import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .._validate import InputError
+from .protocol import Protocol
+
+STAGES = ("title_abstract", "full_text")
+DECISIONS = ("include", "exclude", "maybe")
+STATUSES = ("included", "excluded", "conflict", "pending")
+_ALIASES = {"ta": "title_abstract", "ft": "full_text"}
+SEED_KEY = "screening.seed"
+DECISION_COLUMNS = ["record_id", "reviewer", "decision", "reason", "note", "decided_at"]
+
+
+def stage_name(stage: str) -> str:
+    """Return the canonical name of a screening stage.
+
+    Parameters
+    ----------
+    stage : str
+        ``"ta"`` or ``"title_abstract"``; ``"ft"`` or ``"full_text"``
+        (case and ``-`` for ``_`` do not matter).
+
+    Returns
+    -------
+    str
+        ``"title_abstract"`` or ``"full_text"``.
+
+    Examples
+    --------
+    >>> stage_name("ta"), stage_name("Full-Text")
+    ('title_abstract', 'full_text')
+
+    """
+    key = str(stage).strip().lower().replace("-", "_") if isinstance(stage, str) else ""
+    key = _ALIASES.get(key, key)
+    if key not in STAGES:
+        raise InputError(
+            f"stage must be one of 'ta' ('title_abstract') or 'ft' ('full_text'); "
+            f"got {stage!r}"
+        )
+    return key
+
+
+def person(protocol: Protocol, name: str, what: str) -> str:
+    """Return ``name`` if it is one of the protocol's reviewers, else raise."""
+    names = [r.name for r in protocol.reviewers]
+    if name not in names:
+        raise InputError(
+            f"{what} must be one of the reviewers in review.toml "
+            f"({', '.join(map(repr, names))}); got {name!r}"
+        )
+    return name
+
+
+def screener(protocol: Protocol, name: str) -> str:
+    """Return ``name`` if that reviewer screens (is not a resolver only)."""
+    person(protocol, name, "reviewer")
+    if name in protocol.screening.resolved_by:
+        raise InputError(
+            f"reviewer {name!r} resolves conflicts (screening.resolved_by in "
+            "review.toml) and does not screen"
+        )
+    return name
+
+
+def is_owner(protocol: Protocol, name: str) -> bool:
+    """Whether ``name`` is an owner of the review."""
+    return any(r.name == name and r.role == "owner" for r in protocol.reviewers)
+
+
+def current_decisions(
+    conn: sqlite3.Connection,
+    stage: str,
+    *,
+    record_id: int | None = None,
+    reviewer: str | None = None,
+) -> pd.DataFrame:
+    """Return the current decisions at ``stage``: latest per reviewer, not undone.
+
+    Columns record_id, reviewer, decision, reason, note, decided_at, ordered by
+    record and then by when the decision was made.
+    """
+    where, args = ["kind != 'resolution'", "stage = ?"], [stage]
+    if record_id is not None:
+        where.append("record_id = ?")
+        args.append(str(record_id))
+    if reviewer is not None:
+        where.append("reviewer = ?")
+        args.append(reviewer)
+    sql = (
+        "SELECT e.record_id, e.reviewer, e.decision, e.reason, e.note, e.decided_at"
+        " FROM screening_events AS e JOIN (SELECT max(id) AS id FROM"
+        f" screening_events WHERE {' AND '.join(where)} GROUP BY record_id,"
+        " reviewer) AS last ON last.id = e.id WHERE e.kind = 'decision'"
+        " ORDER BY e.record_id, e.id"
+    )
+    rows = conn.execute(sql, args).fetchall()
+    return pd.DataFrame(rows, columns=DECISION_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The latest resolution of a record's conflict at a stage."""
+
+    decision: str
+    reason: str | None
+    by: str
+    consensus: bool
+
+
+def resolutions(
+    conn: sqlite3.Connection, stage: str, record_id: int | None = None
+) -> dict[int, Resolution]:
+    """Return the latest resolution per record at ``stage``."""
+    only = "" if record_id is None else " AND record_id = ?"
+    args: tuple[object, ...] = (stage,) if record_id is None else (stage, record_id)
+    rows = conn.execute(
+        "SELECT e.record_id, e.decision, e.reason, e.reviewer, e.consensus"
+        " FROM screening_events AS e JOIN (SELECT max(id) AS id FROM"
+        " screening_events WHERE kind = 'resolution' AND stage = ?"
+        f"{only} GROUP BY record_id) AS last ON last.id = e.id",
+        args,
+    ).fetchall()
+    return {int(r): Resolution(d, why, by, bool(c)) for r, d, why, by, c in rows}
+
+
+def unique_ids(conn: sqlite3.Connection) -> list[int]:
+    """Ids of the records screened: those not linked as a duplicate of another."""
+    rows = conn.execute(
+        "SELECT r.id FROM records AS r LEFT JOIN current_duplicates AS d"
+        " ON d.record_id = r.id WHERE d.duplicate_of IS NULL ORDER BY r.id"
+    )
+    return [int(r) for (r,) in rows]
+
+
+def seed(conn: sqlite3.Connection, protocol: Protocol) -> int:
+    """Return the seed of the dual-screening sample (protocol's, else stored).
+
+    Without ``screening.seed`` in the protocol, a seed is drawn once (from the
+    operating system's entropy) and kept in ``review_settings``; the first one
+    stored holds, so concurrent first uses agree.
+    """
+    if protocol.screening.seed is not None:
+        return protocol.screening.seed
+    sql = "SELECT value FROM review_settings WHERE key = ? ORDER BY id LIMIT 1"
+    row = conn.execute(sql, (SEED_KEY,)).fetchone()
+    if row is None:
+        conn.execute(
+            "INSERT INTO review_settings (key, value) VALUES (?, ?)",
+            (SEED_KEY, str(secrets.randbits(62))),
+        )
+        row = conn.execute(sql, (SEED_KEY,)).fetchone()
+    return int(row[0])
+
+
+def in_sample(seed_: int, stage: str, record_id: int, fraction: float) -> bool:
+    """Whether a record is in the dual-screening sample of a stage.
+
+    Each record is drawn independently with probability ``fraction``
+    (Bernoulli sampling): :math:`u = h / 2^{64} < f`, where :math:`h` is the
+    first 8 bytes of SHA-256 of ``"{seed}:{stage}:{record_id}"``. The draw of
+    a record never changes when records are added, and does not depend on the
+    NumPy version.
+    """
+    digest = hashlib.sha256(f"{seed_}:{stage}:{record_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2.0**64 < fraction
+
+
+def needed(protocol: Protocol, seed_: int | None, stage: str, record_id: int) -> int:
+    """How many reviewers a record needs at a stage (1 or 2)."""
+    s = protocol.screening
+    if s.reviewers_per_record == 2:
+        return 2
+    if s.dual_fraction is not None and seed_ is not None:
+        return 2 if in_sample(seed_, stage, record_id, s.dual_fraction) else 1
+    return 1
+
+
+def sample_seed(conn: sqlite3.Connection, protocol: Protocol) -> int | None:
+    """Return the seed when the protocol samples records for dual screening."""
+    s = protocol.screening
+    if s.reviewers_per_record == 1 and s.dual_fraction is not None:
+        return seed(conn, protocol)
+    return None
+
+
+def judge(
+    stage: str,
+    decisions: list[tuple[str, str | None]],
+    needed_: int,
+    resolution: Resolution | None,
+) -> tuple[str, str | None, str | None, str | None]:
+    """Judge one record: status, final decision, reason, how it was decided.
+
+    ``decisions`` holds each reviewer's current ``(decision, reason)``. At title
+    and abstract "maybe" counts as include (on to the full text); at full text
+    "maybe" is not final, and exclusions for different reasons conflict (the
+    flow diagram counts one reason per report). A resolution overrides.
+    """
+    if resolution is not None:
+        status = "included" if resolution.decision == "include" else "excluded"
+        return status, resolution.decision, resolution.reason, "resolution"
+    if len(decisions) < needed_ or not decisions:
+        return "pending", None, None, None
+    how = "agreement" if len(decisions) > 1 else "single"
+    if stage == "title_abstract":
+        votes = {"exclude" if d == "exclude" else "include" for d, _ in decisions}
+        if len(votes) > 1:
+            return "conflict", None, None, None
+        final = votes.pop()
+        reasons = {r for d, r in decisions if d == "exclude"}
+        reason = reasons.pop() if len(reasons) == 1 else None
+        return ("included" if final == "include" else "excluded"), final, reason, how
+    kinds = {d for d, _ in decisions}
+    if kinds == {"include"}:
+        return "included", "include", None, how
+    reasons = {r for _, r in decisions}
+    if kinds == {"exclude"} and len(reasons) == 1:
+        return "excluded", "exclude", reasons.pop(), how
+    return "conflict", None, None, None
+
+
+OUTCOME_COLUMNS = [
+    "record_id",
+    "status",
+    "decision",
+    "reason",
+    "how",
+    "reviewers",
+    "needed",
+]
+
+
+def outcome_frame(
+    conn: sqlite3.Connection,
+    protocol: Protocol,
+    stage: str,
+    *,
+    ta: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Return the outcome of each record eligible at ``stage`` (:func:`judge`).
+
+    At full text, ``ta`` may pass the title/abstract outcomes already derived.
+    """
+    if stage == "title_abstract":
+        ids: Iterable[int] = unique_ids(conn)
+    else:
+        if ta is None:
+            ta = outcome_frame(conn, protocol, "title_abstract")
+        ids = ta.loc[ta["status"] == "included", "record_id"].astype(int).tolist()
+    current = current_decisions(conn, stage)
+    by_record: dict[int, list[tuple[str, str | None]]] = {}
+    for rid, d, why in zip(
+        current["record_id"].tolist(),
+        current["decision"].tolist(),
+        current["reason"].tolist(),
+        strict=True,
+    ):
+        by_record.setdefault(int(rid), []).append((d, why))
+    resolved = resolutions(conn, stage)
+    seed_ = sample_seed(conn, protocol)
+    rows = []
+    for rid in ids:
+        n = needed(protocol, seed_, stage, rid)
+        decisions = by_record.get(rid, [])
+        status, final, reason, how = judge(stage, decisions, n, resolved.get(rid))
+        rows.append((rid, status, final, reason, how, len(decisions), n))
+    return pd.DataFrame(rows, columns=OUTCOME_COLUMNS)
+
+
+def record_outcome(
+    conn: sqlite3.Connection, protocol: Protocol, stage: str, record_id: int
+) -> str | None:
+    """One record's status at ``stage``, or None when it is not eligible there."""
+    if stage == "full_text":
+        if record_outcome(conn, protocol, "title_abstract", record_id) != "included":
+            return None
+    elif record_id not in _unique(conn, record_id):
+        return None
+    current = current_decisions(conn, stage, record_id=record_id)
+    decisions = list(current[["decision", "reason"]].itertuples(index=False, name=None))
+    n = needed(protocol, sample_seed(conn, protocol), stage, record_id)
+    resolution = resolutions(conn, stage, record_id).get(record_id)
+    return judge(stage, decisions, n, resolution)[0]
+
+
+def _unique(conn: sqlite3.Connection, record_id: int) -> set[int]:
+    row = conn.execute(
+        "SELECT duplicate_of FROM current_duplicates WHERE record_id = ?",
+        (record_id,),
+    ).fetchone()
+    return {record_id} if row is None or row[0] is None else set()
+
+
+def check_record(conn: sqlite3.Connection, record_id: int) -> None:
+    """Raise unless the record exists and is not a duplicate of another."""
+    if conn.execute("SELECT 1 FROM records WHERE id = ?", (record_id,)).fetchone():
+        row = conn.execute(
+            "SELECT duplicate_of FROM current_duplicates WHERE record_id = ?",
+            (record_id,),
+        ).fetchone()
+        if row is not None and row[0] is not None:
+            raise InputError(
+                f"record {record_id} is a duplicate of record {row[0]}; only the "
+                f"first record of a duplicate cluster is screened (record {row[0]})"
+            )
+        return
+    raise InputError(f"record_id {record_id} is not a record of this review")
+
+
+def check_reason(
+    protocol: Protocol, stage: str, decision: str, reason: str | None
+) -> str | None:
+    """At full text an exclusion needs one of ``eligibility.fulltext_reasons``."""
+    reason = reason.strip() or None if isinstance(reason, str) else reason
+    if stage == "full_text" and decision == "exclude":
+        allowed = protocol.eligibility.fulltext_reasons
+        if not allowed:
+            raise InputError(
+                "excluding a full text needs a reason, but review.toml lists no "
+                "eligibility.fulltext_reasons; add them first"
+            )
+        if reason not in allowed:
+            raise InputError(
+                "reason for excluding a full text must be one of "
+                f"{', '.join(map(repr, allowed))} (eligibility.fulltext_reasons); "
+                f"got {reason!r}"
+            )
+    return reason
+
+
+def decide(
+    conn: sqlite3.Connection,
+    protocol: Protocol,
+    record_id: int,
+    reviewer: str,
+    stage: str,
+    decision: str,
+    *,
+    reason: str | None = None,
+    note: str | None = None,
+    decided_at: str | None = None,
+) -> int:
+    """Check one decision against the protocol and the state, and append it.
+
+    Run it inside a transaction: the checks and the insert see one state.
+    """
+    screener(protocol, reviewer)
+    if decision not in DECISIONS:
+        raise InputError(
+            f"decision must be one of {', '.join(map(repr, DECISIONS))}; "
+            f"got {decision!r}"
+        )
+    check_record(conn, record_id)
+    reason = check_reason(protocol, stage, decision, reason)
+    if stage == "full_text":
+        ta = record_outcome(conn, protocol, "title_abstract", record_id)
+        if ta != "included":
+            raise InputError(
+                f"record {record_id} is not eligible for full-text screening: its "
+                f"title/abstract outcome is {ta!r}, not 'included'"
+            )
+    current = current_decisions(conn, stage, record_id=record_id)
+    others = set(current["reviewer"]) - {reviewer}
+    n = needed(protocol, sample_seed(conn, protocol), stage, record_id)
+    if reviewer not in set(current["reviewer"]) and len(others) >= n:
+        raise InputError(
+            f"record {record_id} already has the {n} reviewer(s) it needs at "
+            f"{stage} ({', '.join(sorted(others))})"
+        )
+    columns = "record_id, reviewer, stage, kind, decision, reason, note"
+    values: list[object] = [record_id, reviewer, stage, "decision", decision]
+    values += [reason, note or None]
+    if decided_at is not None:
+        columns += ", decided_at"
+        values.append(decided_at)
+    marks = ", ".join("?" * len(values))
+    cur = conn.execute(
+        f"INSERT INTO screening_events ({columns}) VALUES ({marks})", values
+    )
+    return int(cur.lastrowid or 0)

@@ -1,0 +1,161 @@
+"""PRISMA 2020 flow counts derived from the records, dedup links and screening.
+
+:func:`prisma_counts` gives the mapping :func:`metareview.plots.prisma` draws;
+:func:`pending_counts` gives what is not finished yet at each stage, which the
+diagram does not show.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._screening_blinding import is_unblinded
+from ._screening_state import STAGES, STATUSES, current_decisions, outcome_frame
+from .protocol import Protocol
+from .store import Store
+
+__all__ = ["NO_REASON", "pending_counts", "prisma_counts", "screening_status"]
+
+NO_REASON = "Reason not given"  # a full-text exclusion stored without a reason
+
+
+def prisma_counts(store: Store, protocol: Protocol) -> dict[str, Any]:
+    """Count the PRISMA 2020 flow of the review so far, as ``plots.prisma`` takes it.
+
+    Parameters
+    ----------
+    store : Store
+        The review database.
+    protocol : Protocol
+        The protocol (how many reviewers each record needs).
+
+    Returns
+    -------
+    dict
+        ``identified``: records per source database; ``duplicates_removed``:
+        records linked as a duplicate of another; ``screened``: the unique
+        records; ``excluded_screening``: excluded at title and abstract;
+        ``sought`` and ``assessed``: included at title and abstract (every
+        report sought is assessed; a full text that could not be obtained is
+        excluded with a reason of the protocol's list); ``excluded_fulltext``:
+        reason -> number of full texts excluded for it; ``included``: included
+        at full text (one report per study). Records still pending or in
+        conflict are counted by :func:`pending_counts`; while there are any the
+        counts do not add up.
+
+    Notes
+    -----
+    The boxes are those of Page et al. (2021, figure 1, new reviews with
+    searches of databases and registers only).
+
+    References
+    ----------
+    .. [1] Page MJ, McKenzie JE, Bossuyt PM, et al. The PRISMA 2020 statement:
+       an updated guideline for reporting systematic reviews. BMJ
+       2021;372:n71. doi:10.1136/bmj.n71
+
+    """
+    return _counts(store, *_flow(store, protocol))
+
+
+def _flow(store: Store, protocol: Protocol) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the outcomes at title/abstract and at full text."""
+    ta = outcome_frame(store.conn, protocol, STAGES[0])
+    return ta, outcome_frame(store.conn, protocol, STAGES[1], ta=ta)
+
+
+def _counts(store: Store, ta: pd.DataFrame, ft: pd.DataFrame) -> dict[str, Any]:
+    conn = store.conn
+    identified = {
+        str(db): int(n)
+        for db, n in conn.execute(
+            "SELECT database, count(*) FROM records GROUP BY database ORDER BY database"
+        )
+    }
+    duplicates = conn.execute(
+        "SELECT count(*) FROM current_duplicates WHERE duplicate_of IS NOT NULL"
+    ).fetchone()[0]
+    sought = int((ta["status"] == "included").sum())
+    excluded = ft[ft["status"] == "excluded"]
+    reasons = excluded["reason"].fillna(NO_REASON).value_counts(sort=False)
+    by_reason = {str(k): int(v) for k, v in sorted(reasons.items(), key=_by_count)}
+    return {
+        "identified": identified,
+        "duplicates_removed": int(duplicates),
+        "screened": len(ta),
+        "excluded_screening": int((ta["status"] == "excluded").sum()),
+        "sought": sought,
+        "assessed": sought,
+        "excluded_fulltext": by_reason,
+        "included": int((ft["status"] == "included").sum()),
+    }
+
+
+def _by_count(item: tuple[object, int]) -> tuple[int, str]:
+    return -int(item[1]), str(item[0])
+
+
+def pending_counts(store: Store, protocol: Protocol) -> dict[str, dict[str, int]]:
+    """Per stage, the records still pending (too few reviewers) or in conflict.
+
+    Returns
+    -------
+    dict
+        ``{"title_abstract": {"pending": n, "conflict": n}, "full_text": ...}``.
+
+    """
+    out = {}
+    for stage, frame in zip(STAGES, _flow(store, protocol), strict=True):
+        status = frame["status"]
+        out[stage] = {k: int((status == k).sum()) for k in ("pending", "conflict")}
+    return out
+
+
+def screening_status(store: Store, protocol: Protocol) -> dict[str, Any]:
+    """Everything ``metareview status`` shows, as plain JSON-ready values.
+
+    Returns
+    -------
+    dict
+        ``prisma``: :func:`prisma_counts`; ``stages``: per stage, whether it is
+        unblinded, the number of records per status (included, excluded,
+        conflict, pending) and, for an unblinded stage, the agreement per
+        reviewer pair (rows of
+        :func:`metareview.review.agreement.agreement_table`; ``None`` while
+        blinded, since agreement would reveal the reviewers' decisions).
+
+    """
+    from .agreement import agreement_table
+
+    stages: dict[str, Any] = {}
+    flow = _flow(store, protocol)
+    for stage, frame in zip(STAGES, flow, strict=True):
+        status = frame["status"]
+        unblinded = is_unblinded(store, stage)
+        entry: dict[str, Any] = {"unblinded": unblinded}
+        entry |= {k: int((status == k).sum()) for k in STATUSES}
+        entry["agreement"] = None
+        if unblinded:
+            table = agreement_table(current_decisions(store.conn, stage))
+            entry["agreement"] = [
+                {k: _plain(v) for k, v in row.items()}
+                for row in table.to_dict("records")
+            ]
+        stages[stage] = entry
+    return {"prisma": _counts(store, *flow), "stages": stages}
+
+
+def _plain(value: object) -> object:
+    """Return a JSON value: numbers as int or float, missing values as None."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        x = float(value)
+        if math.isnan(x):
+            return None
+        return int(x) if isinstance(value, int | np.integer) else x
+    return str(value)

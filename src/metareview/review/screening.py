@@ -1,0 +1,304 @@
+"""Screening: append-only decisions, blinding, conflicts and their resolution.
+
+Records are screened in two stages, title and abstract (``"ta"``) and then full
+text (``"ft"``). Each decision (include / exclude / maybe, with an optional
+reason and note) is an event of one reviewer at one stage; changing a decision
+appends a new event, and undo appends a retraction, so history is never erased
+(DESIGN.md §5). Only the first record of a duplicate cluster is screened.
+
+Rules, derived from the events by :func:`outcomes`:
+
+- With ``screening.reviewers_per_record = 2`` each record needs two
+  reviewers; with 1, one, except a random sample of ``dual_fraction`` of the
+  records (drawn per stage from a stored seed, see ``_screening_state.in_sample``)
+  that needs two. Any reviewer who screens (role reviewer or owner, and not
+  named in ``screening.resolved_by``) may take any record until it has the
+  reviewers it needs.
+- At title and abstract, "maybe" means "on to the full text": a conflict is
+  exclude against include or maybe. At full text "maybe" is not final, a
+  record with any "maybe" needs resolution, an exclusion needs one of the
+  protocol's ``eligibility.fulltext_reasons``, and exclusions for different
+  reasons conflict.
+- Blinding: until the owner unblinds a stage, each reviewer sees only their
+  own decisions; conflicts are listed and resolved only after unblinding, by
+  a resolver (``screening.resolved_by``) or the owner, or by consensus of the
+  record's reviewers. A resolution is an event too, and overrides.
+
+:func:`outcomes`, :func:`export_decisions` (without ``viewer``) and the PRISMA
+counts are the review's totals, for the owner: they take no viewer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .._validate import InputError
+from ._screening_blinding import (
+    conflicts,
+    is_unblinded,
+    resolve,
+    unblind,
+    visible_decisions,
+)
+from ._screening_csv import export_decisions, import_decisions
+from ._screening_state import (
+    DECISIONS,
+    STAGES,
+    current_decisions,
+    decide,
+    needed,
+    outcome_frame,
+    sample_seed,
+    screener,
+    stage_name,
+    unique_ids,
+)
+from .project import DATABASE
+from .protocol import Protocol, load_protocol
+from .store import Store, open_store
+
+__all__ = [
+    "DECISIONS",
+    "QUEUE_COLUMNS",
+    "STAGES",
+    "Progress",
+    "conflicts",
+    "export_decisions",
+    "import_decisions",
+    "is_unblinded",
+    "my_decisions",
+    "open_review",
+    "outcomes",
+    "progress",
+    "queue",
+    "record_decision",
+    "resolve",
+    "retract_decision",
+    "stage_name",
+    "unblind",
+    "visible_decisions",
+]
+
+QUEUE_COLUMNS = [
+    "id",
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "journal",
+    "keywords",
+    "doi",
+    "pmid",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Progress:
+    """A reviewer's progress at a stage: records decided, of all theirs."""
+
+    done: int
+    total: int
+
+    @property
+    def remaining(self) -> int:
+        """Records still to screen."""
+        return self.total - self.done
+
+
+@contextmanager
+def open_review(folder: str | Path) -> Iterator[tuple[Store, Protocol]]:
+    """Open a review project's database and protocol (``with`` closes the store).
+
+    Raises :class:`InputError` when ``folder`` holds no ``review.db``, and
+    :class:`~metareview.review.protocol.ProtocolError` for a bad ``review.toml``.
+    """
+    folder = Path(folder)
+    if not (folder / DATABASE).exists():
+        raise InputError(
+            f"{folder} is not a review project ({DATABASE} is missing); "
+            f"run 'metareview init {folder}' first"
+        )
+    protocol = load_protocol(folder)
+    with open_store(folder / DATABASE) as store:
+        yield store, protocol
+
+
+def record_decision(
+    store: Store,
+    protocol: Protocol,
+    record_id: int,
+    reviewer: str,
+    stage: str,
+    decision: str,
+    *,
+    reason: str | None = None,
+    note: str | None = None,
+) -> int:
+    """Record a reviewer's decision on a record at a stage (one transaction).
+
+    Parameters
+    ----------
+    store : Store
+        The review database.
+    protocol : Protocol
+        The review's protocol (reviewers, screening rules, full-text reasons).
+    record_id : int
+        The record; it must not be linked as a duplicate of another.
+    reviewer : str
+        A reviewer of the protocol who screens (not a resolver only).
+    stage : str
+        ``"ta"``/``"title_abstract"`` or ``"ft"``/``"full_text"``; a record is
+        eligible for full text when its title/abstract outcome is included.
+    decision : {"include", "exclude", "maybe"}
+        The decision.
+    reason : str, optional
+        Why; at full text an exclusion needs one of
+        ``eligibility.fulltext_reasons``.
+    note : str, optional
+        Free text for the reviewer.
+
+    Returns
+    -------
+    int
+        The id of the new event. A reviewer's latest decision is the current
+        one; earlier ones stay in the history.
+
+    Raises
+    ------
+    InputError
+        When any of the rules above is broken, or the record already has all
+        the reviewers it needs at the stage.
+
+    """
+    stage = stage_name(stage)
+    with store.transaction() as conn:
+        return decide(
+            conn,
+            protocol,
+            int(record_id),
+            reviewer,
+            stage,
+            decision,
+            reason=reason,
+            note=note,
+        )
+
+
+def retract_decision(
+    store: Store, protocol: Protocol, record_id: int, reviewer: str, stage: str
+) -> int:
+    """Undo a reviewer's current decision on a record: append a retraction.
+
+    The record goes back to the reviewer's queue. Returns the event id; raises
+    :class:`InputError` when the reviewer has no current decision there.
+    """
+    stage = stage_name(stage)
+    screener(protocol, reviewer)
+    with store.transaction() as conn:
+        current = current_decisions(conn, stage, record_id=record_id, reviewer=reviewer)
+        if current.empty:
+            raise InputError(
+                f"reviewer {reviewer!r} has no decision on record {record_id} at "
+                f"{stage} to undo"
+            )
+        cur = conn.execute(
+            "INSERT INTO screening_events (record_id, reviewer, stage, kind)"
+            " VALUES (?, ?, ?, 'retraction')",
+            (int(record_id), reviewer, stage),
+        )
+        return int(cur.lastrowid or 0)
+
+
+def my_decisions(store: Store, reviewer: str, stage: str) -> pd.DataFrame:
+    """One reviewer's current decisions at a stage.
+
+    Columns record_id, decision, reason, note, decided_at, by record.
+    """
+    frame = current_decisions(store.conn, stage_name(stage), reviewer=reviewer)
+    return frame.drop(columns="reviewer").reset_index(drop=True)
+
+
+def _order(
+    candidates: pd.DataFrame,
+    *,
+    store: Store,
+    protocol: Protocol,
+    reviewer: str,
+    stage: str,
+) -> pd.DataFrame:
+    """Order the records of a reviewer's queue (``candidates``, columns as queue).
+
+    For now record id order; relevance ranking (trained on the decisions in
+    ``store``) belongs here, and only here.
+    """
+    return candidates.sort_values("id", kind="stable").reset_index(drop=True)
+
+
+def _open_ids(
+    store: Store, protocol: Protocol, reviewer: str, stage: str
+) -> tuple[list[int], int]:
+    """Ids still to screen by ``reviewer``, and the number they have done."""
+    conn = store.conn
+    if stage == "title_abstract":
+        eligible = unique_ids(conn)
+    else:
+        ta = outcome_frame(conn, protocol, "title_abstract")
+        eligible = ta.loc[ta["status"] == "included", "record_id"].tolist()
+    current = current_decisions(conn, stage)
+    mine = set(current.loc[current["reviewer"] == reviewer, "record_id"])
+    taken = current["record_id"].value_counts().to_dict()
+    seed_ = sample_seed(conn, protocol)
+    open_ = [
+        int(rid)
+        for rid in eligible
+        if rid not in mine and taken.get(rid, 0) < needed(protocol, seed_, stage, rid)
+    ]
+    done = len(mine & set(eligible))
+    return open_, done
+
+
+def queue(store: Store, protocol: Protocol, reviewer: str, stage: str) -> pd.DataFrame:
+    """Return the records a reviewer still has to screen at a stage, in order.
+
+    A record is in the queue when it is eligible at the stage, the reviewer
+    has not decided on it, and it still needs a reviewer. Columns are
+    :data:`QUEUE_COLUMNS`.
+    """
+    stage = stage_name(stage)
+    screener(protocol, reviewer)
+    ids, _ = _open_ids(store, protocol, reviewer, stage)
+    records = pd.read_sql_query(
+        f"SELECT {', '.join(QUEUE_COLUMNS)} FROM records ORDER BY id", store.conn
+    )
+    candidates = records[records["id"].isin(ids)]
+    return _order(
+        candidates, store=store, protocol=protocol, reviewer=reviewer, stage=stage
+    )
+
+
+def progress(store: Store, protocol: Protocol, reviewer: str, stage: str) -> Progress:
+    """How many records a reviewer has decided at a stage, of all theirs."""
+    stage = stage_name(stage)
+    screener(protocol, reviewer)
+    ids, done = _open_ids(store, protocol, reviewer, stage)
+    return Progress(done=done, total=done + len(ids))
+
+
+def outcomes(store: Store, protocol: Protocol, stage: str) -> pd.DataFrame:
+    """Return the outcome of each record eligible at a stage.
+
+    Returns
+    -------
+    pandas.DataFrame
+        record_id; status "included", "excluded", "conflict" or "pending"
+        (fewer reviewers than needed); the final decision and reason; how it
+        was decided ("agreement", "single" or "resolution"); the number of
+        reviewers who decided and the number needed.
+
+    """
+    return outcome_frame(store.conn, protocol, stage_name(stage))
