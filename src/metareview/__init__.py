@@ -54,6 +54,13 @@ _LAZY: dict[str, str] = {
     "init_project": "metareview.review.project",
     "import_files": "metareview.review.intake",
     "dedup_project": "metareview.review.intake",
+    "audit_text": "metareview.review.audit",
+    "agreement": "metareview.review.agreement",
+    "agreement_table": "metareview.review.agreement",
+    "krippendorff_alpha": "metareview.review.agreement",
+    "Agreement": "metareview.review.agreement",
+    "prisma_counts": "metareview.review.prisma",
+    "open_review": "metareview.review.screening",
     "MetareviewError": "metareview._validate",
     "InputError": "metareview._validate",
     "InputTypeError": "metareview._validate",
@@ -66,7 +73,14 @@ _LAZY: dict[str, str] = {
     "labbe": "metareview.plots.diagnostics",
     "radial": "metareview.plots.diagnostics",
 }
-_SUBMODULES = ("datasets", "plots")
+# public submodule -> module: ``mr.convert.sd_from_ci(...)``
+_SUBMODULES: dict[str, str] = {
+    "datasets": "metareview.datasets",
+    "plots": "metareview.plots",
+    "convert": "metareview.effects.convert",
+    "screening": "metareview.review.screening",
+    "rob": "metareview.review.rob",
+}
 
 __all__ = [*sorted(_LAZY), *_SUBMODULES, "__version__"]
 
@@ -77,7 +91,7 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
+        return importlib.import_module(_SUBMODULES[name])
     raise AttributeError(f"module 'metareview' has no attribute {name!r}")
 
 
