@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -18,9 +19,13 @@ import pandas as pd
 _TAG = re.compile(r"<[^>]{0,200}>")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SPACE = re.compile(r"\s+")
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|doi\s+)", re.I)
+_DOI = re.compile(r"\b10\.\d+(?:\.\d+)*/\S+")
+# A publisher's landing-page suffix after the DOI in a URL.
+_DOI_PAGE = re.compile(r"/(?:abstract|full|pdf|epdf)$")
 _DIGITS = re.compile(r"\d+")
-_PAGE_TOKEN = re.compile(r"^[a-zA-Z]?\d+[a-zA-Z]?[;,.]?$")
+_PAGE_TOKEN = re.compile(r"^[a-zA-Z]{0,2}\d+[a-zA-Z]?[;,.]?$")
+_COCHRANE_ID = re.compile(r"\bCD(\d{6})\b", re.I)
+_COCHRANE_VERSION = re.compile(r"^(10\.1002/14651858\.cd\d{6})\.pub\d+$")
 # MEDLINE appends notes about related records; from there on nothing is title.
 _NOTE_TAIL = re.compile(
     r"[\[(]\s*(?:erratum|errata|comment|retraction|retracted|update|summary for"
@@ -31,6 +36,31 @@ _ANNOTATION = re.compile(
     r"[\[(](?:[^\])]*\b(?:erratum|errata|comment|comments|retraction|retracted|"
     r"refs?|references|review|multiple letters|see|update)\b[^\])]*)[\])]",
     re.I,
+)
+# A whole title in brackets followed by more text: the English translation of
+# the original title that follows it ("[Effect of ...] TO: Efecto de ...").
+_LEADING_TRANSLATION = re.compile(r"^\s*\[([^\]]{10,})\]\s*\S.*$", re.S)
+# A language tag followed by the title in that language.
+_LANGUAGE_TAIL = re.compile(
+    r"\[(?:chinese|croatian|czech|danish|dutch|finnish|french|german|greek|hebrew"
+    r"|hungarian|italian|japanese|korean|norwegian|polish|portuguese|romanian"
+    r"|russian|serbian|spanish|swedish|turkish)\]\s*\S.*$",
+    re.I | re.S,
+)
+# Digits grouped by a space ("10 000") are one number; a run of numbers
+# ("2009 360 542") is left alone.
+_THOUSANDS = re.compile(r"(?<!\d )\b(\d{1,3}) (\d{3})\b(?! \d)")
+# The citation of the corrected article after its title marks an erratum:
+# "(vol 85, pg 553, 2010)" (Web of Science), "(Circulation (1992) 87
+# (208-215))" (Embase).
+_CORRECTION_OF = re.compile(
+    r"\((?:\s*vol\.?\s+\d+\s*,\s*pg\.?\s+\w+\s*,\s*\d{4}\s*"
+    r"|[^()]*\(\d{4}\)\s*\d+\s*(?:\([^()]*\)\s*)?\(\s*[\w-]+\s*\)\s*)\)\s*\.?\s*$",
+    re.I,
+)
+# A corporate author ("ALTS Group", "The ... Investigators").
+_GROUP_AUTHOR = re.compile(
+    r"\b(?:group|investigators|collaborat\w*|consortium|committee|study|trialists)\b"
 )
 # A short bracketed note after the title text: a language or a footnote number.
 _TRAILING_BRACKET = re.compile(
@@ -52,7 +82,8 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:retract(?:ion|ed)|withdrawn|expression of concern)\b"
     ),
     "reply": re.compile(
-        r"\b(?:reply|replies|response to|author s response|authors response)\b"
+        r"\b(?:reply|replies|author s response|authors response)\b"
+        r"|(?:^|\ba )response to\b"
     ),
     "comment": re.compile(
         r"\b(?:comment(?:s|ary)? on|commentary|letter to the editor)\b"
@@ -61,7 +92,7 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:abstract|abstracts|poster|meeting abstract)\b$|^abstract\b"
     ),
     "protocol": re.compile(
-        r"\b(?:study protocol|protocol for|protocol of|a protocol)\b"
+        r"\b(?:study protocol|protocol for|protocol of|a protocol)\b|\bprotocol$"
     ),
 }
 
@@ -97,6 +128,11 @@ def normalise_title(title: Any) -> str:
 
     The brackets of a translated title (``"[Title in English]"``) and a trailing
     ``"."`` go with the rest of the punctuation (:func:`fold`); the words stay.
+    A title in another language after the translation is dropped (``"[Title
+    in English] TO: Título"``, ``"Title in English. [Spanish] Título"``), and
+    digits grouped by a space are joined (``"10 000"`` gives ``"10000"``).
+    The citation of a corrected article after the title (``"Title (vol 85, pg
+    553, 2010)"``) becomes the word ``erratum``.
     Annotations that databases append after the title are removed: bracketed
     notes such as ``"[Review] [88 refs]"``, ``"[Romanian]"``, ``"[Erratum
     appears in ...]"``, ``"[Comment in ...]"``, ``"(multiple letters)"``.
@@ -104,19 +140,43 @@ def normalise_title(title: Any) -> str:
     if _missing(title):
         return ""
     s = html.unescape(str(title))
+    s = _CORRECTION_OF.sub(" erratum", s)
     s = _NOTE_TAIL.sub(" ", s)
     s = _ANNOTATION.sub(" ", s)
+    s = _LANGUAGE_TAIL.sub(" ", s)
+    s = _LEADING_TRANSLATION.sub(r"\1", s)
     s = _TRAILING_BRACKET.sub(" ", s)
-    return fold(s)
+    return _THOUSANDS.sub(r"\1\2", fold(s))
 
 
 def normalise_doi(doi: Any) -> str:
-    """Return the DOI lower-cased, without resolver prefix or trailing dots."""
+    """Return the DOI lower-cased, without resolver, prefix or trailing dots.
+
+    The DOI is found anywhere in the field (``"DOI 10.1/x"``, ``"ARTN 106
+    10.1/x"``, ``"https://doi.org/10.1/x"``); a landing-page suffix
+    (``/abstract``, ``/full``, ``/pdf``) is dropped.
+
+    The versions of a Cochrane review (``10.1002/14651858.CD001234.pub2``) are
+    one record (the duplicate definition of the bib-dedupe benchmark), so
+    the version suffix is dropped.
+    """
     if _missing(doi):
         return ""
-    s = _DOI_PREFIX.sub("", unquote(html.unescape(str(doi))).strip())
-    s = s.split()[0].lower().rstrip(".;,") if s.strip() else ""
-    return s if s.startswith("10.") else ""
+    m = _DOI.search(unquote(html.unescape(str(doi))))
+    if not m:
+        return ""
+    s = _DOI_PAGE.sub("", m.group(0).lower().rstrip(".;,"))
+    return _COCHRANE_VERSION.sub(r"\1", s)
+
+
+def cochrane_doi(pages: Any) -> str:
+    """Return the DOI of the Cochrane review whose number (``CD001234``) is given.
+
+    Cochrane reviews are often exported with the review number as pages and no
+    DOI; the number identifies the review across its versions.
+    """
+    m = None if _missing(pages) else _COCHRANE_ID.search(str(pages))
+    return f"10.1002/14651858.cd{m.group(1)}" if m else ""
 
 
 def normalise_pmid(pmid: Any) -> str:
@@ -131,11 +191,13 @@ def normalise_pages(pages: Any) -> str:
     """Return ``"first-last"`` with an abbreviated last page completed.
 
     ``"123-9"`` gives ``"123-129"``, ``"47--65"`` gives ``"47-65"``, ``"e123"``
-    gives ``"123"``.
+    gives ``"123"``, ``"BR32-9"`` gives ``"32-39"``; of several ranges
+    (``"233-8, 230-5"``, ``"233-238+230-235"``) the first is kept.
     """
     if _missing(pages):
         return ""
-    tokens = [t for t in re.split(r"[-\u2013\u2014\s]+", str(pages).strip()) if t]
+    first_range = re.split(r"[,;+]", str(pages).strip())[0]
+    tokens = [t for t in re.split(r"[-\u2013\u2014\s]+", first_range) if t]
     if not tokens or not all(_PAGE_TOKEN.match(t) for t in tokens[:2]):
         return ""
     nums = _DIGITS.findall(" ".join(tokens[:2]))
@@ -178,6 +240,11 @@ def normalise_authors(authors: Any) -> str:
     return fold(authors)
 
 
+def is_group_author(authors: str) -> bool:
+    """Return whether folded author names include a corporate author."""
+    return bool(_GROUP_AUTHOR.search(authors))
+
+
 def first_author(authors: Any) -> str:
     """Return the folded surname of the first author (its first long word)."""
     if isinstance(authors, (list, tuple)):
@@ -215,12 +282,17 @@ def normalise_records(records: pd.DataFrame) -> pd.DataFrame:
         return [None] * n
 
     titles = [normalise_title(t) for t in col("title")]
-    pages = [normalise_pages(p) for p in col("pages")]
+    raw_pages = col("pages")
+    pages = [normalise_pages(p) for p in raw_pages]
+    dois = [
+        normalise_doi(d) or cochrane_doi(p)
+        for d, p in zip(col("doi"), raw_pages, strict=True)
+    ]
     authors = [normalise_authors(a) for a in col("authors")]
     out = pd.DataFrame(
         {
             "title": titles,
-            "doi": [normalise_doi(d) for d in col("doi")],
+            "doi": dois,
             "pmid": [normalise_pmid(p) for p in col("pmid")],
             "pages": pages,
             "first_page": [p.split("-")[0] for p in pages],
@@ -250,23 +322,39 @@ def title_numbers(title: str) -> frozenset[str]:
     return frozenset(_DIGITS.findall(title))
 
 
+@lru_cache(maxsize=1 << 16)
 def journal_agrees(a: str, b: str) -> bool:
     """Return whether two folded journal names can denote the same journal.
 
     Equal names agree; so does an abbreviation whose words are, in order,
     prefixes of the full name's significant words (``"nat rev nephrol"`` and
-    ``"nature reviews nephrology"``).
+    ``"nature reviews nephrology"``), and an initialism of at least three
+    letters that is a word of the other name (``"bmj"`` and ``"british medical
+    journal"``; ``"icis 2017"`` and ``"international conference on information
+    systems"``).
     """
-    if not a or not b:
-        return True
-    if a == b:
+    if not a or not b or a == b:
         return True
     wa = [w for w in a.split() if w not in STOPWORDS]
     wb = [w for w in b.split() if w not in STOPWORDS]
-    if len(wa) > len(wb):
-        wa, wb = wb, wa
+    return (
+        _abbreviates(wa, wb)
+        or _abbreviates(wb, wa)
+        or _initialism_in(wa, wb)
+        or _initialism_in(wb, wa)
+    )
+
+
+def _abbreviates(short: list[str], full: list[str]) -> bool:
+    if not short or len(short) > len(full):
+        return False
     i = 0
-    for w in wb:
-        if i < len(wa) and w.startswith(wa[i]):
+    for w in full:
+        if i < len(short) and w.startswith(short[i]):
             i += 1
-    return i == len(wa) and len(wa) > 0
+    return i == len(short)
+
+
+def _initialism_in(words: list[str], other: list[str]) -> bool:
+    initials = "".join(w[0] for w in words)
+    return len(initials) >= 3 and initials in other

@@ -8,7 +8,11 @@ from itertools import combinations
 import pandas as pd
 from rapidfuzz import fuzz
 
-from metareview.review._dedup_normalise import STOPWORDS, journal_agrees
+from metareview.review._dedup_normalise import (
+    STOPWORDS,
+    is_group_author,
+    journal_agrees,
+)
 
 #: Blocks larger than this are skipped: a key shared by that many records (a
 #: common surname in one year, a generic title opening) does not identify.
@@ -56,14 +60,20 @@ def candidate_pairs(norm: pd.DataFrame) -> set[tuple[int, int]]:
     return pairs
 
 
+#: Reason of a pair with one citation under two DOIs (a DOI registered twice,
+#: e.g. for the online and the print version); the clustering lets such a pair
+#: join records with different DOIs.
+SAME_CITATION = "same citation, different DOIs"
+
+
 def score_pair(a: tuple, b: tuple) -> tuple[bool, float, str]:  # type: ignore[type-arg]
     """Judge two normalised records; return ``(duplicate, confidence, reason)``.
 
     ``a`` and ``b`` are rows of the normalised frame as tuples in the order of
-    :data:`ROW_FIELDS`. Hard vetoes come first (different DOIs or PMIDs,
-    different kinds of record, different numbers in the title, years more than
-    one apart); then the evidence of title, authors, year, venue, volume and
-    pages is weighed.
+    :data:`ROW_FIELDS`. Hard vetoes come first (different PMIDs, different DOIs
+    unless the rest of the citation is the same, different kinds of record,
+    different numbers in the title, years more than one apart); then the
+    evidence of title, authors, year, venue, volume and pages is weighed.
     """
     (
         ti,
@@ -93,11 +103,18 @@ def score_pair(a: tuple, b: tuple) -> tuple[bool, float, str]:  # type: ignore[t
         kind_b,
         nb,
     ) = b
-    if doi_a and doi_b and doi_a != doi_b:
-        return False, 0.0, "different DOIs"
     if pmid_a and pmid_b and pmid_a != pmid_b:
         return False, 0.0, "different PMIDs"
-    same_item = bool(vol_a and vol_a == vol_b and page_a and page_a == page_b)
+    vol_a, iss_a, page_a = _unshift(vol_a, iss_a, page_a, vol_b, iss_b)
+    vol_b, iss_b, page_b = _unshift(vol_b, iss_b, page_b, vol_a, iss_a)
+    yd = abs(year_a - year_b) if year_a and year_b else 0
+    vol_match = bool(vol_a and vol_a == vol_b)
+    page_match = bool(page_a and page_a == page_b)
+    same_range = page_match and "-" in page_a
+    other_doi = bool(doi_a and doi_b and doi_a != doi_b)
+    if other_doi and not (vol_match and same_range and yd == 0):
+        return False, 0.0, "different DOIs"
+    same_item = vol_match and page_match
     # A letter and its reply often share pages; other markers (abstract, erratum,
     # protocol) missing from one of two records of the same item are overridden
     # by identical volume and pages.
@@ -111,20 +128,33 @@ def score_pair(a: tuple, b: tuple) -> tuple[bool, float, str]:  # type: ignore[t
         else -1.0
     )
     same_id = bool((doi_a and doi_a == doi_b) or (pmid_a and pmid_a == pmid_b))
-    if same_id:
-        if tsim < 0 or tsim >= 0.9:
-            return True, 1.0, "same DOI/PMID"
-    if tsim >= 0 and na != nb:
-        if (na - nb) and (nb - na):
-            return False, 0.0, "different numbers in titles"
-    yd = abs(year_a - year_b) if year_a and year_b else 0
+    if same_id and (tsim < 0 or tsim >= 0.9):
+        return True, 1.0, "same DOI/PMID"
     if yd > 1:
         return False, 0.0, "years differ by more than one"
+    numbers_differ = tsim >= 0 and bool(na - nb) and bool(nb - na)
+    if numbers_differ and not (vol_match and same_range and yd == 0):
+        return False, 0.0, "different numbers in titles"
     asim = fuzz.token_set_ratio(auth_a, auth_b) / 100 if auth_a and auth_b else -1.0
-    vol_match = bool(vol_a and vol_a == vol_b)
-    page_match = bool(page_a and page_a == page_b)
-    vol_conflict = bool(vol_a and vol_b and vol_a != vol_b) or bool(
-        iss_a and iss_b and iss_a != iss_b
+    journal_ok = journal_agrees(jour_a, jour_b)
+    # The same title, authors, journal, volume and page range overrule two DOIs
+    # (one registered for the online and one for the print version) and a typo
+    # in a number of the title ("p6" for "p16").
+    if other_doi:
+        if tsim >= 0.98 and asim >= 0.95 and journal_ok and not _differ(iss_a, iss_b):
+            return True, 0.95, SAME_CITATION
+        return False, 0.0, "different DOIs"
+    if numbers_differ and not (tsim >= 0.9 and asim >= 0.9 and journal_ok):
+        return False, 0.0, "different numbers in titles"
+    if 0 <= asim < 0.5 and same_item and is_group_author(auth_a + " " + auth_b):
+        asim = -1.0  # a corporate author in one record, its members in the other
+    # A volume that repeats the year is no volume; an issue that differs while
+    # volume and first page agree is a slip.
+    vol_conflict = (
+        _differ(vol_a, vol_b) and vol_a != str(year_a) and vol_b != str(year_b)
+    ) or (
+        _differ(iss_a, iss_b)
+        and not (vol_match and page_a and page_a.split("-")[0] == page_b.split("-")[0])
     )
     page_conflict = bool(
         page_a
@@ -132,7 +162,6 @@ def score_pair(a: tuple, b: tuple) -> tuple[bool, float, str]:  # type: ignore[t
         and page_a.split("-")[0] != page_b.split("-")[0]
         and page_a.split("-")[-1] != page_b.split("-")[-1]
     )
-    journal_ok = journal_agrees(jour_a, jour_b)
     bib = vol_match + page_match - vol_conflict - page_conflict
     if tsim < 0:
         ok = (
@@ -154,6 +183,8 @@ def score_pair(a: tuple, b: tuple) -> tuple[bool, float, str]:  # type: ignore[t
     reason = f"title {tsim:.2f}, authors {asim:.2f}, years {yd}, volume/pages {bib:+d}"
     if yd == 1 and not (journal_ok and jour_a and jour_b) and bib <= 0:
         return False, min(conf, 0.5), "adjacent years in different venues"
+    same_text = tsim >= 0.98 and asim >= 0.95
+    same_issue = vol_match and bool(iss_a) and iss_a == iss_b
     if (
         jour_a
         and jour_b
@@ -161,11 +192,17 @@ def score_pair(a: tuple, b: tuple) -> tuple[bool, float, str]:  # type: ignore[t
         and not page_match
         and (vol_a or page_a)
         and (vol_b or page_b)
+        and not (same_text and same_issue and yd == 0)
     ):
         return False, min(conf, 0.6), "different journals"
     if vol_conflict or (
         page_conflict
-        and not (tsim >= 0.98 and asim >= 0.95 and yd == 0 and vol_match and journal_ok)
+        and not (
+            same_text
+            and vol_match
+            and journal_ok
+            and (yd == 0 or _overlap(page_a, page_b))
+        )
     ):
         return False, min(conf, 0.6), "volume/pages differ"
     if tsim >= 0.95 and (asim < 0 or asim >= 0.6):
@@ -182,16 +219,47 @@ def score_pair(a: tuple, b: tuple) -> tuple[bool, float, str]:  # type: ignore[t
         )
     ):
         return True, 0.8, "same authors, venue, volume and page range; " + reason
+    # One title contains the other (a subtitle or a heading left out): in the
+    # same page range of one venue (proceedings often have no volume), or, for
+    # long titles, in one journal with nothing that conflicts.
+    shorter = min(len(ti), len(tj))
+    venue = bool(jour_a and jour_b) and journal_ok
+    same_place = same_range and (vol_match or (not (vol_a and vol_b) and venue))
+    same_journal = venue and not page_conflict and shorter >= 40
     if (
-        bib == 2
+        (same_place or same_journal)
+        and not vol_conflict
         and yd == 0
-        and asim >= 0.8
-        and fa_a == fa_b
-        and min(len(ti), len(tj)) >= 25
+        and (asim >= 0.9 or (asim >= 0.8 and fa_a == fa_b))
+        and shorter >= 25
         and fuzz.partial_ratio(ti, tj) >= 95
     ):
         return True, 0.85, "one title contains the other; " + reason
     return False, min(conf, 0.7), reason
+
+
+def _differ(x: str, y: str) -> bool:
+    return bool(x and y and x != y)
+
+
+def _unshift(
+    vol: str, iss: str, page: str, vol_o: str, iss_o: str
+) -> tuple[str, str, str]:
+    """Undo a record's fields shifted by one (issue in volume, page in issue).
+
+    A record without volume whose issue and first page equal the other
+    record's volume and issue had its fields shifted on export.
+    """
+    if not vol and iss and iss == vol_o and page and page == iss_o:
+        return iss, page, ""
+    return vol, iss, page
+
+
+def _overlap(p: str, q: str) -> bool:
+    """Return whether two page ranges ``"first-last"`` share a page."""
+    a = [int(x) for x in p.split("-")]
+    b = [int(x) for x in q.split("-")]
+    return max(a[0], b[0]) <= min(a[-1], b[-1])
 
 
 ROW_FIELDS = (

@@ -15,7 +15,12 @@ import numpy as np
 import pandas as pd
 
 from metareview.review._dedup_normalise import normalise_records
-from metareview.review._dedup_score import ROW_FIELDS, candidate_pairs, score_pair
+from metareview.review._dedup_score import (
+    ROW_FIELDS,
+    SAME_CITATION,
+    candidate_pairs,
+    score_pair,
+)
 
 __all__ = ["DedupEvaluation", "DuplicateResult", "evaluate_clusters", "find_duplicates"]
 
@@ -77,19 +82,38 @@ def find_duplicates(
 
     Notes
     -----
+    A duplicate is another bibliographic record of the same report, whatever
+    the differences in how it is cited; further reports of one study, a
+    conference abstract and its journal article, and a correction notice and
+    the article it corrects are different records (Rathbone et al. [1]_).
+
     Fields are normalised (Unicode NFKD without accents, lower case, markup and
-    punctuation removed, DOIs without resolver prefix, page ranges completed).
+    punctuation removed, DOIs without resolver prefix, page ranges completed,
+    the original-language title after an English translation dropped).
     Candidate pairs share a blocking key (DOI, PMID, first or last four
     significant title words, first author and year, volume and first page), so
     the work grows with the number of records rather than its square. A pair is
     a duplicate when its DOIs/PMIDs agree and the titles are alike, or when the
-    title (rapidfuzz ratio), authors, year (±1), venue, volume and pages agree
-    well enough. Errata, retractions, replies, comments, conference abstracts
-    and protocols are told apart by title markers and are never merged with the
-    report they concern; records with different DOIs, PMIDs or numbers in the
-    title are never merged. Clusters are built by union-find over the accepted
-    pairs in decreasing confidence, refusing a union that would put two
-    different DOIs or PMIDs in one cluster.
+    title (rapidfuzz ratio), authors, year (±1), venue (an abbreviation or
+    initialism agrees with the full name), volume and pages agree well enough.
+    Errata, retractions, replies, comments, conference abstracts and protocols
+    are told apart by title markers and are never merged with the report they
+    concern. Records with different PMIDs are never merged; nor are records
+    with different DOIs or different numbers in the title, unless title,
+    authors, year, journal, volume and page range are the same (a DOI
+    registered twice, for the online and the print version; a typo in the
+    title). The versions of a Cochrane review are one record (the review number
+    ``CD000000`` in the pages or DOI identifies it). Clusters are built by
+    union-find over the accepted pairs in decreasing confidence, refusing a
+    union that would put two different DOIs (other than through such a pair)
+    or PMIDs in one cluster.
+
+    References
+    ----------
+    .. [1] Rathbone J, Carter M, Hoffmann T, Glasziou P. Better duplicate
+       detection for systematic reviewers: evaluation of Systematic Review
+       Assistant-Deduplication Module. Syst Rev. 2015;4:6.
+       doi:10.1186/2046-4053-4-6
 
     Examples
     --------
@@ -141,7 +165,10 @@ def _cluster(
     dois: list[str],
     pmids: list[str],
 ) -> list[int]:
-    """Union-find over accepted pairs, refusing unions of different DOIs/PMIDs."""
+    """Union-find over accepted pairs, refusing unions of different DOIs/PMIDs.
+
+    A pair accepted as one citation under two DOIs may join two DOIs.
+    """
     parent = list(range(n))
     doi = [{d} if d else set() for d in dois]
     pmid = [{p} if p else set() for p in pmids]
@@ -152,14 +179,14 @@ def _cluster(
             x = parent[x]
         return x
 
-    for i, j, _, _, dup in sorted(pairs, key=lambda p: (-p[2], p[0], p[1])):
+    for i, j, _, reason, dup in sorted(pairs, key=lambda p: (-p[2], p[0], p[1])):
         if not dup:
             continue
         ri, rj = find(i), find(j)
         if ri == rj:
             continue
         d, p = doi[ri] | doi[rj], pmid[ri] | pmid[rj]
-        if len(d) > 1 or len(p) > 1:
+        if len(p) > 1 or (len(d) > 1 and reason != SAME_CITATION):
             continue
         ri, rj = min(ri, rj), max(ri, rj)
         parent[rj] = ri
