@@ -173,5 +173,70 @@ CREATE TABLE review_settings (
     + _APPEND_ONLY.format(table="review_settings")
 )
 
+# The web app's accounts, sessions and invitations (passwords and tokens are
+# stored hashed, never in clear); stage assignments (latest per reviewer and
+# stage wins); and GRADE certainty judgements per outcome, timepoint and domain
+# (append-only, latest wins), each with who decided and why.
+_MIGRATION_3 = (
+    """
+CREATE TABLE accounts (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('owner', 'reviewer')),
+    disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+
+CREATE TABLE web_sessions (
+    token_hash TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
+    account_id INTEGER NOT NULL REFERENCES accounts (id),
+    csrf_token TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX web_sessions_account ON web_sessions (account_id);
+
+CREATE TABLE invitations (
+    token_hash TEXT PRIMARY KEY CHECK (length(token_hash) = 64),
+    name       TEXT NOT NULL,
+    role       TEXT NOT NULL CHECK (role IN ('owner', 'reviewer')),
+    invited_by TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    used_at    TEXT
+);
+
+CREATE TABLE stage_assignments (
+    id          INTEGER PRIMARY KEY,
+    reviewer    TEXT NOT NULL,
+    stage       TEXT NOT NULL
+                CHECK (stage IN ('title_abstract', 'full_text', 'extraction', 'rob')),
+    active      INTEGER NOT NULL CHECK (active IN (0, 1)),
+    assigned_by TEXT NOT NULL,
+    assigned_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX stage_assignments_key ON stage_assignments (reviewer, stage, id);
+
+CREATE TABLE grade_judgements (
+    id            INTEGER PRIMARY KEY,
+    outcome_id    TEXT NOT NULL,
+    timepoint     TEXT NOT NULL DEFAULT '',
+    comparison    TEXT NOT NULL DEFAULT '',
+    domain        TEXT NOT NULL CHECK (domain IN (
+                      'risk_of_bias', 'inconsistency', 'indirectness',
+                      'imprecision', 'publication_bias', 'large_effect',
+                      'dose_response', 'plausible_confounding')),
+    rating        INTEGER NOT NULL CHECK (rating BETWEEN -2 AND 2),
+    justification TEXT,
+    decided_by    TEXT NOT NULL,
+    decided_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX grade_judgements_key
+    ON grade_judgements (outcome_id, timepoint, comparison, domain, id);
+"""
+    + _APPEND_ONLY.format(table="stage_assignments")
+    + _APPEND_ONLY.format(table="grade_judgements")
+)
+
 #: The schema, as SQL scripts; script ``i`` takes ``user_version`` from i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_MIGRATION_1, _MIGRATION_2)
+MIGRATIONS: tuple[str, ...] = (_MIGRATION_1, _MIGRATION_2, _MIGRATION_3)
