@@ -365,6 +365,81 @@ def decisions(
         raise _fail(exc) from None
 
 
+@app.command()
+def extract(
+    folder: Annotated[Path, typer.Argument(help="The review folder.")],
+    template: Annotated[
+        Path | None,
+        typer.Option(help="Write the extraction template: OUT.xlsx or OUT.csv."),
+    ] = None,
+    import_from: Annotated[
+        Path | None,
+        typer.Option("--import", help="Import a filled template (needs --reviewer)."),
+    ] = None,
+    reviewer: Annotated[
+        str | None, typer.Option(help="Whose extraction is imported.")
+    ] = None,
+    compare: Annotated[
+        bool, typer.Option("--compare", help="List every disagreement.")
+    ] = False,
+    consensus: Annotated[
+        tuple[int, str, str, str, str, str] | None,
+        typer.Option(
+            help="Record a consensus value: RECORD_ID OUTCOME ARM TIMEPOINT FIELD "
+            "VALUE (OUTCOME, ARM and TIMEPOINT '' for a characteristic); needs --by.",
+        ),
+    ] = None,
+    consensus_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Record the consensus values of a CSV (record_id, outcome_id, arm, "
+            "timepoint, field, value, by)."
+        ),
+    ] = None,
+    by: Annotated[str | None, typer.Option(help="Who decided the consensus.")] = None,
+    show: Annotated[
+        tuple[str, str] | None,
+        typer.Option(help="Print the analysis data of OUTCOME TIMEPOINT."),
+    ] = None,
+) -> None:
+    """Extract data: write the template, import, compare, settle, show data."""
+    from ._validate import InputError, MetareviewError
+    from .review import extraction as ex
+    from .review.screening import open_review
+
+    try:
+        with open_review(folder) as (store, protocol):
+            if template is not None:
+                for path in ex.write_template(store, protocol, template):
+                    typer.echo(f"Template written to {path}")
+            if import_from is not None:
+                if reviewer is None:
+                    raise InputError("--import needs --reviewer NAME")
+                s = ex.import_extraction(store, protocol, import_from, reviewer)
+                typer.echo(
+                    f"{s.values} values of {s.rows} rows ({s.studies} studies) "
+                    f"imported for {reviewer} from {s.file}"
+                )
+            if consensus is not None:
+                if by is None:
+                    raise InputError("--consensus needs --by NAME")
+                ex.record_consensus(store, *consensus, by=by)
+                typer.echo(f"Consensus recorded: {' '.join(map(str, consensus))}")
+            if consensus_file is not None:
+                n = ex.import_consensus(store, consensus_file, by=by)
+                typer.echo(f"{n} consensus values recorded from {consensus_file}")
+            if compare:
+                table = ex.compare_extraction(store)
+                typer.echo(table.to_string(index=False) if len(table) else "")
+                open_ = int((~table["resolved"].astype(bool)).sum())
+                typer.echo(f"{len(table)} disagreement(s), {open_} without consensus.")
+            if show is not None:
+                data = ex.arm_data(store, protocol, *show)
+                typer.echo(data.to_string(index=False))
+    except MetareviewError as exc:
+        raise _fail(exc) from None
+
+
 def main() -> None:
     """Entry point of the ``metareview`` console script."""
     app()
