@@ -366,6 +366,45 @@ def decisions(
 
 
 @app.command()
+def audit(
+    file: Annotated[
+        str, typer.Argument(help="A text, Markdown or HTML file; - reads stdin.")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the statements as JSON records.")
+    ] = False,
+) -> None:
+    """Check reported results: does each estimate agree with its CI and P value.
+
+    Finds statements such as "OR 1.67 (95% CI 1.05-2.94), P = .05", recomputes
+    the P value and the symmetry of the CI, and explains every inconsistency
+    that the rounding of the printed numbers cannot explain. Exits 0.
+    """
+    import json
+    import sys
+
+    from rich.console import Console
+
+    from ._validate import MetareviewError
+    from .review.audit import as_text, audit_file, audit_table, audit_text, records
+
+    try:
+        if file == "-":
+            frame = audit_text(as_text(sys.stdin.read()))
+        else:
+            frame = audit_file(file)
+    except MetareviewError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps(records(frame), indent=2, ensure_ascii=False))
+        return
+    if len(frame):
+        Console().print(audit_table(frame))
+    bad = int((~frame["consistent"]).sum())
+    typer.echo(f"{len(frame)} effect statement(s) found, {bad} with problems.")
+
+
+@app.command()
 def extract(
     folder: Annotated[Path, typer.Argument(help="The review folder.")],
     template: Annotated[
