@@ -60,6 +60,8 @@ _LAZY: dict[str, str] = {
     "krippendorff_alpha": "metareview.review.agreement",
     "Agreement": "metareview.review.agreement",
     "prisma_counts": "metareview.review.prisma",
+    "gap_map": "metareview.review.gapmap",
+    "GapMap": "metareview.review.gapmap",
     "open_review": "metareview.review.screening",
     "MetareviewError": "metareview._validate",
     "InputError": "metareview._validate",

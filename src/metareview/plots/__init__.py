@@ -13,6 +13,8 @@ embedding in a report.
 - :func:`~metareview.plots.rob.rob_summary`: the share of studies, or of weight,
   at each risk-of-bias judgement per domain.
 - :func:`~metareview.plots.prisma.prisma`: the PRISMA 2020 flow diagram.
+- :func:`~metareview.plots.gapmap.gapmap`: the evidence gap map as a heat map
+  (intervention categories × constructs by timepoint).
 - :func:`~metareview.plots.funnel.funnel`: contour-enhanced funnel plot (Peters
   et al. 2008); studies filled in by trim and fill drawn hollow, residuals for
   a meta-regression.
@@ -39,6 +41,7 @@ from __future__ import annotations
 from .diagnostics import baujat, bubble, labbe, radial
 from .forest import forest
 from .funnel import funnel
+from .gapmap import gapmap
 from .prisma import prisma
 from .rob import rob_summary, rob_traffic_light
 
@@ -47,6 +50,7 @@ __all__ = [
     "bubble",
     "forest",
     "funnel",
+    "gapmap",
     "labbe",
     "prisma",
     "radial",
