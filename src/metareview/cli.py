@@ -479,6 +479,82 @@ def extract(
         raise _fail(exc) from None
 
 
+_GRADE_DOMAINS = (
+    "risk_of_bias, inconsistency, indirectness, imprecision, publication_bias, "
+    "large_effect, dose_response or plausible_confounding."
+)
+
+
+@app.command()
+def grade(
+    folder: Annotated[Path, typer.Argument(help="The review folder.")],
+    outcome: Annotated[str | None, typer.Option(help="The outcome id.")] = None,
+    timepoint: Annotated[
+        str | None,
+        typer.Option(help="The outcome's timepoint (default: its only one)."),
+    ] = None,
+    comparison: Annotated[str, typer.Option(help="The comparison, if several.")] = "",
+    domain: Annotated[str | None, typer.Option(help=_GRADE_DOMAINS)] = None,
+    rating: Annotated[
+        int | None, typer.Option(help="0, -1, -2 (down) or 1, 2 (up).")
+    ] = None,
+    justification: Annotated[
+        str | None, typer.Option(help="Why (needed for any rating but 0).")
+    ] = None,
+    by: Annotated[str | None, typer.Option(help="Who decided.")] = None,
+    show: Annotated[
+        bool, typer.Option("--show", help="Print the current GRADE judgements.")
+    ] = False,
+) -> None:
+    """Record a GRADE judgement of an outcome's certainty, or show them all."""
+    from ._validate import InputError, MetareviewError
+    from .review.grade import grade_judgements, record_grade
+    from .review.screening import open_review
+
+    try:
+        with open_review(folder) as (store, protocol):
+            if domain is not None or rating is not None:
+                if outcome is None or domain is None or rating is None or by is None:
+                    raise InputError(
+                        "recording needs --outcome, --domain, --rating and --by"
+                    )
+                known = {o.id: o for o in protocol.outcomes}
+                if outcome not in known:
+                    raise InputError(
+                        f"--outcome {outcome!r} is not an outcome of review.toml; "
+                        f"outcomes are: {', '.join(known)}"
+                    )
+                times = known[outcome].timepoints
+                if timepoint is None and len(times) == 1:
+                    timepoint = times[0]
+                if timepoint is None:
+                    raise InputError(
+                        f"give --timepoint: {outcome!r} has timepoints "
+                        + ", ".join(times)
+                    )
+                if timepoint not in times:
+                    raise InputError(
+                        f"--timepoint {timepoint!r} is not a timepoint of "
+                        f"{outcome!r}; timepoints are: {', '.join(times)}"
+                    )
+                record_grade(store, outcome, timepoint, domain, rating,
+                             justification=justification, decided_by=by,
+                             comparison=comparison)  # fmt: skip
+                typer.echo(
+                    f"GRADE {domain} of {outcome} ({timepoint}) recorded: {rating:+d}."
+                )
+            elif not show:
+                raise InputError("give --show, or --domain and --rating to record")
+            if show:
+                table = grade_judgements(store)
+                if len(table):
+                    typer.echo(table.to_string(index=False))
+                else:
+                    typer.echo("No GRADE judgements recorded.")
+    except MetareviewError as exc:
+        raise _fail(exc) from None
+
+
 def main() -> None:
     """Entry point of the ``metareview`` console script."""
     app()

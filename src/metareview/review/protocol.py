@@ -144,6 +144,11 @@ class Outcome(_Model):
     written ``intention``, ``attitude``, ``subjective_norm``,
     ``perceived_behavioural_control``, ``behaviour`` and ``stigma``. It is
     the attribute ``construct_name`` (pydantic reserves ``construct``).
+
+    ``mid`` is the minimal important difference for GRADE: in the scale's units
+    for a continuous outcome (SMD units when pooled as an SMD), and for a binary
+    one a relative risk reduction (0.25: RR 0.75 and 1.25). ``control_risk`` is
+    the assumed control risk (a proportion) for absolute effects per 1,000.
     """
 
     model_config = ConfigDict(populate_by_name=True)
@@ -156,6 +161,8 @@ class Outcome(_Model):
     direction: Literal["higher", "lower"]
     timepoints: list[Text] = Field(min_length=1)
     measure: str | None = None
+    mid: float | None = Field(default=None, gt=0)
+    control_risk: float | None = Field(default=None, gt=0, lt=1)
 
 
 class InterventionCategory(_Model):
@@ -243,9 +250,14 @@ class Extraction(_Model):
 
 
 class Protocol(_Model):
-    """The whole protocol of a review, as written in ``review.toml``."""
+    """The whole protocol of a review, as written in ``review.toml``.
+
+    ``illustrative = true`` (a top-level key) marks a review whose study data are
+    simulated or otherwise not to be cited; the report says so on its first page.
+    """
 
     title: Text
+    illustrative: bool = False
     question: Question
     databases: list[Database] = Field(min_length=1)
     eligibility: Eligibility
