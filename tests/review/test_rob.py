@@ -764,3 +764,103 @@ def test_rob_judgements_stay_one_table(store: Any) -> None:
             "INSERT INTO rob_judgements (record_id, reviewer, tool, domain, judgement)"
             " VALUES (999, 'x', 'rob2', 'D1', 'low')"
         )
+
+
+# --- appraisals from CSV files ------------------------------------------------------
+
+
+def test_import_appraisals_from_csv(store: Any, tmp_path: Path) -> None:
+    from metareview.review.rob import import_appraisals
+
+    path = tmp_path / "reviewer_a.csv"
+    # study labels as in the extraction templates: the two Smith 2019 records
+    # (1 and 3) are 2019a and 2019b; record 4 is named by record_id; answers in
+    # any case
+    high_d2 = {**ALL_LOW, "2.1": "Y", "2.3": "y", "2.4": "Y", "2.5": "n"}
+    path.write_text(
+        "study,record_id,question,judgement,support\n"
+        + "".join(f"Smith 2019b,,{q},{a},\n" for q, a in ALL_LOW.items())
+        + "Smith 2019b,,1.2,Y,sealed opaque envelopes\n"
+        + "".join(f",4,{q},{a},\n" for q, a in high_d2.items()),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"item 1\.2 is given twice"):
+        import_appraisals(store, path, "ana")
+    text = path.read_text(encoding="utf-8").splitlines()
+    del text[2]  # the first 1.2 of Smith 2019b; the second one has a support text
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    assert import_appraisals(store, path, "ana", "rob2") == 2
+    table = appraisals(store, "rob2").set_index("record_id")
+    # ALL_LOW: low in every domain (template p. 6, 10, 16, 19, 23), so low overall
+    assert table.loc[3, ["D1", "D2", "D3", "D4", "D5", "overall"]].tolist() == [LOW] * 6
+    # 2.1 Y, 2.3 Y, 2.4 Y, 2.5 N: deviations affecting the outcome, unbalanced:
+    # D2 high (template p. 10), so high overall (p. 24)
+    assert table.loc[4, ["D2", "overall"]].tolist() == [HIGH, HIGH]
+    support = store.conn.execute(
+        "SELECT support FROM rob_judgements WHERE record_id = 3 AND domain = '1.2'"
+    ).fetchone()
+    assert support == ("sealed opaque envelopes",)
+
+
+def test_import_appraisals_is_all_or_nothing(store: Any, tmp_path: Path) -> None:
+    from metareview.review.rob import import_appraisals
+
+    path = tmp_path / "bad.csv"
+    incomplete = {k: v for k, v in ALL_LOW.items() if k != "1.3"}
+    path.write_text(
+        "study,item,answer\n"
+        + "".join(f"Smith 2019a,{q},{a}\n" for q, a in ALL_LOW.items())
+        + "".join(f"Smith 2019b,{q},{a}\n" for q, a in incomplete.items())
+        + "Nobody 1999,1.1,Y\n"
+        + "Smith 2019a,D9,low\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        import_appraisals(store, path, "ana")
+    text = str(err.value)
+    assert "line 27: study 'Nobody 1999' is not a study of this review" in text
+    assert "line 28, column item: tool 'rob2' has no domain 'D9'" in text
+    assert n_rows(store) == 0
+    lines = path.read_text(encoding="utf-8").splitlines()[:-2]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        import_appraisals(store, path, "ana")
+    assert "lines 15-26 (study 'Smith 2019b')" in str(err.value)
+    assert "1.3" in str(err.value)
+    assert n_rows(store) == 0  # Smith 2019a was fine, but nothing is written
+    path.write_text("study,item\nSmith 2019a,1.1\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 1: missing column\(s\) answer"):
+        import_appraisals(store, path, "ana")
+
+
+def test_import_rob_consensus_from_csv(store: Any, tmp_path: Path) -> None:
+    from metareview.review.rob import import_rob_consensus
+
+    path = tmp_path / "consensus.csv"
+    path.write_text(
+        "study,outcome,domain,judgement,by\n"
+        "Smith 2019a,bhv,D1,Low,\n"
+        "Smith 2019a,bhv,D2,Some concerns,\n"
+        "Smith 2019a,bhv,D3,low,\n"
+        "Smith 2019a,bhv,D4,low,\n"
+        "Smith 2019a,bhv,Bias in selection of the reported result,low,ana and ben\n",
+        encoding="utf-8",
+    )
+    assert import_rob_consensus(store, path, "rob2", by="a third reviewer") == 1
+    table = appraisals(store, "rob2", reviewer="consensus")
+    # some concerns in one domain and low elsewhere: some concerns (p. 24)
+    assert table.loc[0, ["outcome_id", "D2", "D5", "overall"]].tolist() == [
+        "bhv",
+        SOME,
+        LOW,
+        SOME,
+    ]
+    supports = dict(
+        store.conn.execute(
+            "SELECT domain, support FROM rob_judgements WHERE reviewer = 'consensus'"
+        ).fetchall()
+    )
+    assert supports["D1"] == "consensus by ana and ben"  # the file's by column
+    path.write_text("study,item,answer\nSmith 2019a,1.1,Y\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 2 .study 'Smith 2019a'.: a consensus"):
+        import_rob_consensus(store, path, "rob2", by="x")

@@ -490,3 +490,172 @@ def test_cli_commands(tmp_path: Path) -> None:
     code, out = cli("status", str(tmp_path / "nowhere"))
     assert code == 1
     assert "metareview init" in out
+
+
+# --- decisions CSV naming records by doi, pmid or title; resolutions ---------------
+MEDLINE_FOUR = "".join(
+    f"PMID- 3000000{i}\nTI  - {title}\nFAU - {author}\nAU  - {author}\n"
+    f"DP  - 2021\nLID - 10.5555/hs.{i} [doi]\n\n"
+    for i, (title, author) in enumerate(
+        [
+            ("Positive emotion and help-seeking: a randomised trial.", "Ames, K"),
+            ("Mental contrasting for students with depressive symptoms.", "Bell, R"),
+            ("Stigma and treatment seeking.", "Cole, T"),
+            ("Stigma and treatment seeking.", "Dunn, P"),
+        ],
+        start=1,
+    )
+)
+# The Embase copy of record 1: no PMID, the title in title case with an accent.
+EMBASE_ONE = (
+    "TY  - JOUR\nT1  - Positive Émotion and Help-Seeking: A Randomised Trial\n"
+    "A1  - Ames K.\nY1  - 2021\nDO  - 10.5555/HS.1\nDB  - Embase\nER  - \n"
+)
+
+
+@pytest.fixture
+def identified(tmp_path: Path) -> Iterator[tuple[Store, Protocol]]:
+    from metareview.review.intake import dedup_project
+
+    folder = tmp_path / "ids"
+    init_project(folder)
+    (tmp_path / "pubmed.nbib").write_text(MEDLINE_FOUR, encoding="utf-8")
+    (tmp_path / "embase.ris").write_text(EMBASE_ONE, encoding="utf-8")
+    import_files(folder, [tmp_path / "pubmed.nbib", tmp_path / "embase.ris"])
+    assert dedup_project(folder).linked == 1  # record 5 -> record 1
+    with sc.open_review(folder) as opened:
+        yield opened
+
+
+def test_csv_rows_name_records_by_doi_pmid_or_title(
+    identified: tuple[Store, Protocol], tmp_path: Path
+) -> None:
+    store, p = identified
+    path = tmp_path / "by-id.csv"
+    path.write_text(
+        "stage,reviewer,decision,doi,pmid,title\n"
+        # the DOI as the Embase copy writes it, with a resolver: the cluster's
+        # first record (1), not the duplicate (5)
+        f"ta,{A},include,https://doi.org/10.5555/HS.1,,\n"
+        # an unknown DOI falls through to the PMID
+        f"ta,{A},exclude,10.5555/none,30000002,\n"
+        f"ta,{B},include,,,Positive emotion and help seeking - a RANDOMISED trial\n"
+        f"ta,{B},exclude,,30000002,\n",
+        encoding="utf-8",
+    )
+    assert sc.import_decisions(store, p, path) == 4
+    got = sc.outcomes(store, p, "ta").set_index("record_id")
+    assert got.loc[1, "status"] == "included"
+    assert got.loc[2, "status"] == "excluded"
+    assert 5 not in got.index  # a duplicate is not screened
+    assert sc.import_decisions(store, p, path) == 0
+    # records 3 and 4 share a title: ambiguous; a title nobody has: not found
+    path.write_text(
+        "stage,reviewer,decision,title\n"
+        f"ta,{A},include,Stigma and treatment seeking\n"
+        f"ta,{A},include,Nothing like it\n"
+        f"ta,{A},include,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        sc.import_decisions(store, p, path)
+    text = str(err.value)
+    assert "line 2, column title: 'Stigma and treatment seeking' is ambiguous" in text
+    assert "records 3, 4" in text
+    assert "line 3, column title: no record of this review matches" in text
+    assert "line 4, column record_id: is blank, and so are doi, pmid and title" in text
+    assert store.conn.execute("SELECT count(*) FROM screening_events").fetchone() == (
+        4,
+    )
+
+
+def test_csv_resolutions_need_the_stage_unblinded(
+    identified: tuple[Store, Protocol], tmp_path: Path
+) -> None:
+    store, p = identified
+    path = tmp_path / "resolved.csv"
+    path.write_text(
+        "pmid,stage,reviewer,decision,reason,kind,consensus\n"
+        # the resolution comes first in the file but is applied after the
+        # decisions of its stage, and the full-text rows after both
+        f"30000001,ta,{C},include,,resolution,\n"
+        f"30000001,ta,{A},include,,,\n"
+        f"30000001,ta,{B},exclude,,decision,\n"
+        f"30000002,ta,{A},include,,,\n"
+        f"30000002,ta,{B},maybe,,,\n"
+        f"30000002,ft,{A},exclude,{WRONG_POP},,\n"
+        f"30000002,ft,{B},include,,,\n"
+        f"30000002,ft,{A},exclude,Wrong comparator,resolution,1\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"line 2: stage title_abstract is blinded"):
+        sc.import_decisions(store, p, path)
+    assert store.conn.execute("SELECT count(*) FROM screening_events").fetchone() == (
+        0,
+    )
+    with pytest.raises(InputError, match="unblind_by must be one of the reviewers"):
+        sc.import_decisions(store, p, path, unblind_by="Somebody")
+    with pytest.raises(InputError, match="only the review's owner may unblind"):
+        sc.import_decisions(store, p, path, unblind_by=B)
+    assert sc.import_decisions(store, p, path, unblind_by=A) == 8
+    assert sc.is_unblinded(store, "ta")
+    assert sc.is_unblinded(store, "ft")
+    ta = sc.outcomes(store, p, "ta").set_index("record_id")
+    assert tuple(ta.loc[1, ["status", "how"]]) == ("included", "resolution")
+    ft = sc.outcomes(store, p, "ft").set_index("record_id")
+    assert tuple(ft.loc[2, ["status", "reason", "how"]]) == (
+        "excluded",
+        "Wrong comparator",
+        "resolution",
+    )
+    assert sc.import_decisions(store, p, path, unblind_by=A) == 0  # nothing new
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "pmid,stage,reviewer,decision,kind,consensus\n"
+        f"30000003,ta,{A},include,decision,1\n"
+        f"30000003,ta,{C},maybe,resolution,\n"
+        f"30000003,ta,{A},include,verdict,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        sc.import_decisions(store, p, bad)
+    text = str(err.value)
+    assert "line 2, column consensus: is only used on rows of kind 'resolution'" in (
+        text
+    )
+    assert "line 3, column decision: a resolution's decision must be" in text
+    assert (
+        "line 4, column kind: must be one of 'decision', 'unblind', 'resolution'"
+        in (text)
+    )
+
+
+def test_csv_unblind_rows_make_a_file_self_contained(
+    identified: tuple[Store, Protocol], tmp_path: Path
+) -> None:
+    store, p = identified
+    path = tmp_path / "elsewhere.csv"
+    path.write_text(
+        "doi,stage,reviewer,decision,kind\n"
+        f"10.5555/hs.3,ta,{C},exclude,resolution\n"
+        f",ta,{A},,unblind\n"
+        f"10.5555/hs.3,ta,{A},include,\n"
+        f"10.5555/hs.3,ta,{B},exclude,\n",
+        encoding="utf-8",
+    )
+    assert sc.import_decisions(store, p, path) == 4  # 2 decisions, unblind, resolution
+    assert sc.is_unblinded(store, "ta")
+    assert not sc.is_unblinded(store, "ft")
+    ta = sc.outcomes(store, p, "ta").set_index("record_id")
+    assert tuple(ta.loc[3, ["status", "how"]]) == ("excluded", "resolution")
+    assert sc.import_decisions(store, p, path) == 0
+    path.write_text(
+        f"doi,stage,reviewer,decision,kind\n,ft,{B},,unblind\n,ft,{A},include,unblind\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as err:
+        sc.import_decisions(store, p, path)
+    assert "line 2, column reviewer: an unblind row is the owner's" in str(err.value)
+    assert "line 3, column decision: is not used on a row of kind 'unblind'" in str(
+        err.value
+    )

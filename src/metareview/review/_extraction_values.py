@@ -346,12 +346,22 @@ def write_values(
 CONSENSUS_COLUMNS = ("record_id", "outcome_id", "arm", "timepoint", "field", "value")
 
 
-def import_consensus(store: Store, path: str | Path, *, by: str | None = None) -> int:
+def import_consensus(
+    store: Store,
+    path: str | Path,
+    *,
+    by: str | None = None,
+    create_studies: bool = False,
+) -> int:
     """Record the consensus values of a CSV file, all or none.
 
     The columns are ``record_id, outcome_id, arm, timepoint, field, value`` and
     ``by`` (who decided; the ``by`` argument fills it where blank). Outcome,
-    arm and time point are blank for a study characteristic.
+    arm and time point are blank for a study characteristic. A ``study``
+    column (the label "FirstAuthor Year" of the templates) may name the study
+    where ``record_id`` is blank or absent; with ``create_studies=True`` a
+    label that is no record yet is added as one (a review that starts at
+    extraction, see :func:`~metareview.review.extraction.register_studies`).
 
     Returns
     -------
@@ -367,16 +377,23 @@ def import_consensus(store: Store, path: str | Path, *, by: str | None = None) -
         raise InputError(f"{path}: cannot be read as UTF-8 CSV ({exc})") from None
     problems = []
     with store.transaction():
+        ids = _study_ids(store, rows, create_studies)
         for line, row in enumerate(rows, start=2):
             cells = {k: (row.get(k) or "").strip() for k in (*CONSENSUS_COLUMNS, "by")}
             who = cells["by"] or by or ""
-            if not cells["record_id"].isdigit():
-                problems.append(f"{path}, line {line}: record_id must be a whole "
-                                f"number; got {cells['record_id']!r}")  # fmt: skip
+            label = (row.get("study") or "").strip()
+            rid = cells["record_id"] or str(ids.get(label, ""))
+            if not rid.isdigit():
+                what = (
+                    f"study {label!r} is not a study of this review"
+                    if label and not cells["record_id"]
+                    else f"record_id must be a whole number; got {rid!r}"
+                )
+                problems.append(f"{path}, line {line}: {what}")
                 continue
             try:
                 record_consensus(
-                    store, int(cells["record_id"]), cells["outcome_id"], cells["arm"],
+                    store, int(rid), cells["outcome_id"], cells["arm"],
                     cells["timepoint"], cells["field"], cells["value"], who,
                 )  # fmt: skip
             except InputError as exc:
@@ -384,3 +401,21 @@ def import_consensus(store: Store, path: str | Path, *, by: str | None = None) -
         if problems:
             raise InputError("\n".join(["no consensus recorded:", *problems[:25]]))
     return len(rows)
+
+
+def _study_ids(
+    store: Store, rows: list[dict[str, str]], create: bool
+) -> dict[str, int]:
+    """Study label -> record id for the labels of ``rows`` (created if asked)."""
+    labels = [
+        (r.get("study") or "").strip()
+        for r in rows
+        if not (r.get("record_id") or "").strip()
+    ]
+    labels = [x for x in dict.fromkeys(labels) if x]
+    if create:
+        from ._extraction_register import register_studies
+
+        return register_studies(store, labels)
+    known = {v: k for k, v in study_labels(store, []).items()}
+    return {x: known[x] for x in labels if x in known}

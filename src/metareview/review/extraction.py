@@ -37,6 +37,7 @@ from ._extraction_arms import Where
 from ._extraction_build import BINARY_COLUMNS, CONTINUOUS_COLUMNS, Plan, study_rows
 from ._extraction_fields import CONSENSUS
 from ._extraction_import import Checker, Values, check_sheets, read_sheets
+from ._extraction_register import register_studies
 from ._extraction_template import template_frames, write_csv, write_xlsx
 from ._extraction_values import (
     compare_extraction,
@@ -59,6 +60,7 @@ __all__ = [
     "import_consensus",
     "import_extraction",
     "record_consensus",
+    "register_studies",
     "studies",
     "write_template",
 ]
@@ -154,6 +156,7 @@ def import_extraction(
     reviewer: str,
     *,
     records: Sequence[int] | None = None,
+    create_studies: bool = False,
 ) -> ExtractionImport:
     """Import one reviewer's filled template: every row checked, then all or none.
 
@@ -168,6 +171,10 @@ def import_extraction(
         A reviewer of the protocol.
     records : sequence of int, optional
         The studies allowed; by default those included at full text.
+    create_studies : bool, default False
+        Also allow the studies named by label (``study`` column, ``record_id``
+        blank) in the file, adding those that are no record yet
+        (:func:`register_studies`): for a review that starts at extraction.
 
     Returns
     -------
@@ -191,14 +198,29 @@ def import_extraction(
             f"reviewer must be one of {', '.join(map(repr, names))}; got {reviewer!r}"
         )
     path = Path(path)
-    table = studies(store, protocol, records)
-    labels = {
-        int(r): str(s) for r, s in zip(table["record_id"], table["study"], strict=True)
-    }
-    checker = Checker(protocol, labels)
-    values = check_sheets(read_sheets(path), checker)
-    rows = _changes(store, reviewer, values)
-    write_values(store, rows)
+    sheets = read_sheets(path)
+    with store.transaction():  # registered studies go if the import fails
+        if create_studies:
+            named = [
+                str(cells.get("study") or "").strip()
+                for sheet in sheets
+                for _, cells in sheet.rows
+                if not str(cells.get("record_id") or "").strip()
+            ]
+            added = register_studies(store, [x for x in named if x]).values()
+            if records is None:
+                table = studies(store, protocol)
+                records = [int(r) for r in table["record_id"]]
+            records = [*records, *added]
+        table = studies(store, protocol, records)
+        labels = {
+            int(r): str(s)
+            for r, s in zip(table["record_id"], table["study"], strict=True)
+        }
+        checker = Checker(protocol, labels)
+        values = check_sheets(sheets, checker)
+        rows = _changes(store, reviewer, values)
+        write_values(store, rows)
     return ExtractionImport(
         file=path,
         reviewer=reviewer,

@@ -11,7 +11,9 @@ reviewer, tool, outcome and item, the latest per key winning. An item is a domai
 Two reviewers appraise independently (:func:`record_appraisal`), their
 disagreements are listed (:func:`compare_appraisals`) and settled
 (:func:`record_consensus`, stored as reviewer ``"consensus"``), and their
-agreement is measured per domain (:func:`rob_agreement`).
+agreement is measured per domain (:func:`rob_agreement`). Appraisals made
+elsewhere are imported from CSV files (:func:`import_appraisals`,
+:func:`import_rob_consensus`).
 :func:`high_risk_studies` names the studies a sensitivity analysis leaves out.
 """
 
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .._validate import InputError, InputTypeError
+from ._rob_csv import import_appraisals, import_rob_consensus
 from ._rob_judge import (
     domain_judgement,
     domain_map,
@@ -70,6 +73,8 @@ __all__ = [
     "compare_appraisals",
     "domain_judgement",
     "high_risk_studies",
+    "import_appraisals",
+    "import_rob_consensus",
     "load_tool",
     "overall_judgement",
     "record_appraisal",
