@@ -555,6 +555,24 @@ def grade(
         raise _fail(exc) from None
 
 
+@app.command()
+def serve(
+    folder: Annotated[Path, typer.Argument(help="The review folder.")],
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (only this machine by default).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the review to its team in the browser (creates the project if missing)."""
+    from ._validate import MetareviewError
+    from .web.server import serve as run_server
+
+    try:
+        run_server(folder, host=host, port=port, echo=typer.echo)
+    except MetareviewError as exc:
+        raise _fail(exc) from None
+
+
 def main() -> None:
     """Entry point of the ``metareview`` console script."""
     app()

@@ -1,0 +1,63 @@
+"""The dashboard: what to do next, for the owner and for each reviewer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from ...review import screening as sc
+from ...review.prisma import screening_status
+from ..auth import accounts
+from ..deps import Viewer, review_of
+from ..render import page
+from .people import assigned
+from .status import blinded_status
+
+router = APIRouter()
+
+
+@router.get("/")
+def dashboard(
+    request: Request,
+    user: Viewer,
+) -> Response:
+    """Show the user's tasks, progress per stage, and the review's state."""
+    review = review_of(request)
+    protocol = review.protocol()
+    screens = user.name not in protocol.screening.resolved_by
+    tasks: list[dict[str, Any]] = []
+    with review.store() as store:
+        counts = store.counts()
+        for stage in sc.STAGES:
+            if not (screens and assigned(store, user.name, stage)):
+                continue
+            if stage == sc.STAGES[1] and not sc.is_unblinded(store, sc.STAGES[0]):
+                tasks.append({"stage": stage, "progress": None})
+                continue
+            p = sc.progress(store, protocol, user.name, stage)
+            tasks.append({"stage": stage, "progress": p})
+        report = blinded_status(screening_status(store, protocol))
+        (linked,) = store.conn.execute(
+            "SELECT count(*) FROM current_duplicates WHERE duplicate_of IS NOT NULL"
+        ).fetchone()
+        (deduped,) = store.conn.execute(
+            "SELECT count(*) FROM duplicate_links"
+        ).fetchone()
+        people = accounts(store)
+    return page(
+        request,
+        "dashboard.html",
+        user=user,
+        title=protocol.title,
+        tasks=tasks,
+        report=report,
+        records=counts["records"],
+        batches=counts["batches"],
+        linked=linked,
+        deduped=deduped > 0,
+        reviewers=len(protocol.reviewers),
+        accounts=sum(people.values()),
+        resolver=user.name in protocol.screening.resolved_by,
+    )

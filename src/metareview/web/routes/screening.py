@@ -1,0 +1,325 @@
+"""Screening: one record at a time, the criteria beside it, decisions by key.
+
+Thin over :mod:`metareview.review.screening`. A reviewer sees only their own
+decisions until the owner unblinds a stage: every read of decisions here goes
+through ``my_decisions`` or ``visible_decisions(viewer=...)``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
+
+from ..._validate import InputError
+from ...review import screening as sc
+from ...review.protocol import Protocol
+from ...review.store import Store
+from ...review.terms import highlight_terms, term_pattern
+from ..auth import User
+from ..db import Review, retry
+from ..deps import Actor, Viewer, review_of
+from ..render import STAGE_LABELS, STAGE_SLUGS, flash, highlight, page
+from ..security import Forbidden
+from .people import assigned
+
+router = APIRouter()
+
+
+def stage_of(slug: str) -> str:
+    """Return the stage a URL names (``ta`` or ``ft``); anything else is 404."""
+    if slug not in ("ta", "ft"):
+        raise HTTPException(status_code=404, detail=f"no screening stage {slug!r}")
+    return sc.stage_name(slug)
+
+
+#: Why full text waits: the records that reach it are those both reviewers
+#: included, so seeing them would tell a reviewer how the others decided.
+FULL_TEXT_LOCKED = (
+    "full-text screening opens once the owner unblinds title and abstract "
+    "screening (on the Conflicts page): until then, the records that reach full "
+    "text would tell you how the other reviewers decided"
+)
+
+
+def may_screen(store: Store, protocol: Protocol, user: User, stage: str) -> None:
+    """Raise :class:`Forbidden` unless ``user`` screens at ``stage`` now.
+
+    Resolvers do not screen; once the owner assigns a stage, only those
+    assigned screen it; full text opens when title and abstract is unblinded.
+    """
+    if user.name in protocol.screening.resolved_by:
+        raise Forbidden(
+            f"{user.name} resolves conflicts (screening.resolved_by in review.toml) "
+            "and does not screen"
+        )
+    if not assigned(store, user.name, stage):
+        raise Forbidden(
+            f"{user.name} is not assigned to {STAGE_LABELS[stage].lower()} "
+            "screening; the review's owner assigns stages on the People page"
+        )
+    if stage == sc.STAGES[1] and not sc.is_unblinded(store, sc.STAGES[0]):
+        raise Forbidden(FULL_TEXT_LOCKED)
+
+
+def _patterns(protocol: Protocol) -> tuple[re.Pattern[str] | None, ...]:
+    include, exclude = highlight_terms(protocol)
+    return term_pattern(include), term_pattern(exclude)
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def rows_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return a frame's rows as dicts of plain Python values (None when missing)."""
+    return [
+        {str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")
+    ]
+
+
+def _next_record(
+    store: Store, protocol: Protocol, user: User, stage: str
+) -> dict[str, Any] | None:
+    q = sc.queue(store, protocol, user.name, stage)
+    if q.empty:
+        return None
+    return rows_of(q.head(1))[0]
+
+
+def _last_decision(store: Store, user: User, stage: str) -> dict[str, Any] | None:
+    """Return the user's latest current decision at the stage (for undo)."""
+    mine = sc.my_decisions(store, user.name, stage)
+    if mine.empty:
+        return None
+    current = set(mine["record_id"].astype(int))
+    for (rid,) in store.conn.execute(
+        "SELECT record_id FROM screening_events WHERE reviewer = ? AND stage = ?"
+        " AND kind = 'decision' ORDER BY id DESC LIMIT 50",
+        (user.name, stage),
+    ):
+        if int(rid) in current:
+            row = mine[mine["record_id"] == rid].iloc[0]
+            title = store.conn.execute(
+                "SELECT title FROM records WHERE id = ?", (int(rid),)
+            ).fetchone()[0]
+            return {"record_id": int(rid), "decision": row["decision"], "title": title}
+    return None
+
+
+@router.get("/screen/{slug}")
+def screen(request: Request, user: Viewer, slug: str) -> Response:
+    """Show the next record to screen, the criteria beside it, the progress."""
+    stage = stage_of(slug)
+    review = review_of(request)
+    protocol = review.protocol()
+    with review.store() as store:
+        may_screen(store, protocol, user, stage)
+        record = _next_record(store, protocol, user, stage)
+        progress = sc.progress(store, protocol, user.name, stage)
+        last = _last_decision(store, user, stage)
+    inc, exc = _patterns(protocol)
+    shown: dict[str, Any] = {}
+    if record is not None:
+        for key in ("title", "abstract", "keywords"):
+            shown[key] = highlight(record.get(key), inc, exc)
+    return page(
+        request,
+        "screen.html",
+        user=user,
+        stage=stage,
+        slug=slug,
+        record=record,
+        shown=shown,
+        progress=progress,
+        last=last,
+        inclusion=protocol.eligibility.inclusion,
+        exclusion=protocol.eligibility.exclusion,
+        reasons=protocol.eligibility.fulltext_reasons,
+    )
+
+
+def _decide(
+    review: Review,
+    user: User,
+    stage: str,
+    record_id: int,
+    decision: str,
+    reason: str | None,
+    note: str | None,
+) -> tuple[int, sc.Progress]:
+    """Record the decision (committed before returning); the user's progress."""
+    protocol = review.protocol()
+    with review.store() as store:
+        may_screen(store, protocol, user, stage)
+        event = retry(
+            lambda: sc.record_decision(
+                store,
+                protocol,
+                record_id,
+                user.name,
+                stage,
+                decision,
+                reason=reason or None,
+                note=note or None,
+            )
+        )
+        return event, sc.progress(store, protocol, user.name, stage)
+
+
+@router.post("/screen/{slug}/decide")
+def decide(
+    request: Request,
+    user: Actor,
+    slug: str,
+    record_id: Annotated[int, Form()],
+    decision: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Record include / exclude / maybe on a record; show the next one."""
+    stage = stage_of(slug)
+    try:
+        _decide(review_of(request), user, stage, record_id, decision, reason, note)
+    except InputError as exc:
+        flash(user, str(exc), "error")
+    return RedirectResponse(f"/screen/{slug}", status_code=303)
+
+
+@router.post("/screen/{slug}/undo")
+def undo(
+    request: Request,
+    user: Actor,
+    slug: str,
+    record_id: Annotated[int, Form()],
+    back: Annotated[str, Form()] = "",
+) -> Response:
+    """Take back a decision: the record returns to the queue."""
+    stage = stage_of(slug)
+    review = review_of(request)
+    protocol = review.protocol()
+    try:
+        with review.store() as store:
+            may_screen(store, protocol, user, stage)
+            retry(
+                lambda: sc.retract_decision(
+                    store, protocol, record_id, user.name, stage
+                )
+            )
+        flash(user, f"Decision on record {record_id} undone; screen it again.")
+    except InputError as exc:
+        flash(user, str(exc), "error")
+    target = f"/screen/{slug}/mine" if back == "mine" else f"/screen/{slug}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/screen/{slug}/mine")
+def mine(request: Request, user: Viewer, slug: str) -> Response:
+    """List the user's own decisions at the stage (never anyone else's)."""
+    stage = stage_of(slug)
+    review = review_of(request)
+    with review.store() as store:
+        may_screen(store, review.protocol(), user, stage)
+        frame = sc.my_decisions(store, user.name, stage)
+        titles = dict(store.conn.execute("SELECT id, title FROM records").fetchall())
+    rows = [
+        {
+            **{str(k): _plain(v) for k, v in r.items()},
+            "title": titles.get(r["record_id"]),
+        }
+        for r in frame.to_dict("records")
+    ]
+    return page(request, "mine.html", user=user, stage=stage, slug=slug, rows=rows)
+
+
+# JSON endpoints (for scripts and the keyboard), same checks as the pages.
+
+
+class DecisionIn(BaseModel):
+    """A decision posted as JSON."""
+
+    record_id: int
+    decision: str
+    reason: str | None = None
+    note: str | None = None
+
+
+def _progress_json(p: sc.Progress) -> dict[str, int]:
+    return {"done": p.done, "total": p.total, "remaining": p.remaining}
+
+
+@router.get("/api/screen/{slug}/next")
+def api_next(request: Request, user: Viewer, slug: str) -> Response:
+    """Return the next record of the user's queue and their progress."""
+    stage = stage_of(slug)
+    review = review_of(request)
+    protocol = review.protocol()
+    with review.store() as store:
+        may_screen(store, protocol, user, stage)
+        record = _next_record(store, protocol, user, stage)
+        progress = sc.progress(store, protocol, user.name, stage)
+    return JSONResponse({"record": record, "progress": _progress_json(progress)})
+
+
+@router.post("/api/screen/{slug}/decide")
+def api_decide(request: Request, user: Actor, slug: str, body: DecisionIn) -> Response:
+    """Record a decision; the response comes after it is committed."""
+    stage = stage_of(slug)
+    try:
+        event, progress = _decide(
+            review_of(request),
+            user,
+            stage,
+            body.record_id,
+            body.decision,
+            body.reason,
+            body.note,
+        )
+    except InputError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse({"event": event, "progress": _progress_json(progress)})
+
+
+def _visible(
+    review: Review, user: User, stage: str, record_id: int | None
+) -> list[dict[str, Any]]:
+    with review.store() as store:
+        frame = sc.visible_decisions(store, review.protocol(), stage, user.name)
+    if record_id is not None:
+        frame = frame[frame["record_id"] == record_id]
+    return rows_of(frame)
+
+
+@router.get("/api/decisions/{slug}")
+def api_decisions(
+    request: Request,
+    user: Viewer,
+    slug: str,
+    record_id: int | None = None,
+) -> Response:
+    """Return the decisions the user may see at a stage (blinding applies)."""
+    stage = stage_of(slug)
+    review = review_of(request)
+    with review.store() as store:
+        blinded = not sc.is_unblinded(store, stage)
+    rows = _visible(review, user, stage, record_id)
+    return JSONResponse({"stage": stage, "blinded": blinded, "decisions": rows})
+
+
+@router.get("/api/records/{record_id}/decisions")
+def api_record_decisions(request: Request, user: Viewer, record_id: int) -> Response:
+    """Return a record's decisions at both stages, as far as the user may see."""
+    review = review_of(request)
+    out = {
+        STAGE_SLUGS[stage]: _visible(review, user, stage, record_id)
+        for stage in sc.STAGES
+    }
+    return JSONResponse({"record_id": record_id, "decisions": out})
