@@ -55,6 +55,8 @@ _LAZY: dict[str, str] = {
     "import_files": "metareview.review.intake",
     "dedup_project": "metareview.review.intake",
     "audit_text": "metareview.review.audit",
+    "run_project": "metareview.review.pipeline",
+    "PipelineError": "metareview.review.pipeline",
     "agreement": "metareview.review.agreement",
     "agreement_table": "metareview.review.agreement",
     "krippendorff_alpha": "metareview.review.agreement",

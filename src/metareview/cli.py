@@ -20,18 +20,63 @@ def _root() -> None:
     """Systematic reviews with meta-analysis, validated against R metafor."""
 
 
+def _stage_printer() -> Any:
+    """Print each finished pipeline stage on a line, with its time (rich)."""
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=True)
+
+    def show(t: Any) -> None:
+        console.print(f"[green]✓[/] {t.stage:<13} {t.seconds:6.2f} s  {t.note}")
+
+    return show
+
+
+def _report_paths(result: Any) -> None:
+    files = result.report
+    typer.echo(f"\nReport written to {files['html']}")
+    typer.echo(
+        f"  also {files['md'].name} and {files['docx'].name}; tables in "
+        f"{result.output / 'tables'}; {result.seconds:.1f} s in all"
+    )
+
+
 @app.command()
 def demo(
     out: Annotated[
         Path,
-        typer.Option(help="Folder the demo writes its report to."),
+        typer.Option(help="Folder the example is copied to and run in."),
     ] = Path("metareview-demo"),
+    example: Annotated[
+        str, typer.Option(help="Which example: help-seeking or bcg.")
+    ] = "help-seeking",
 ) -> None:
-    """Run the example analysis (BCG vaccine trials) and write its report."""
+    """Copy an example review into OUT, run it end to end and write its report."""
+    from ._validate import MetareviewError
     from .demo import run_demo
 
-    path = run_demo(out)
-    typer.echo(f"\nReport written to {path}")
+    try:
+        result = run_demo(out, example=example, progress=_stage_printer())
+    except MetareviewError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    _report_paths(result)
+
+
+@app.command()
+def run(
+    folder: Annotated[Path, typer.Argument(help="The review folder.")],
+) -> None:
+    """Run the whole review in FOLDER: import to report (output/report.html)."""
+    from ._validate import MetareviewError
+    from .review.pipeline import run_project
+
+    try:
+        result = run_project(folder, progress=_stage_printer())
+    except MetareviewError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    _report_paths(result)
 
 
 @app.command()

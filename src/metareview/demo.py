@@ -1,165 +1,145 @@
-"""The example analysis run by ``metareview demo`` and ``make demo``.
+"""The example reviews run by ``metareview demo`` and ``make demo``.
 
-The BCG vaccine trials (Colditz et al. 1994): risk ratios of tuberculosis in
-vaccinated against unvaccinated participants in 13 trials, pooled with the
-random-effects model (REML and DerSimonian-Laird, with the Hartung-Knapp-
-Sidik-Jonkman adjustment), Mantel-Haenszel and Peto; heterogeneity explored by
-subgroups (method of allocation) and meta-regression (absolute latitude);
-small-study effects (Egger's test, the rank correlation test, trim-and-fill) and
-sensitivity analyses (leave-one-out, influence diagnostics). Every summary is
-printed and written to ``report.md`` in the output folder.
+``metareview demo`` copies an example review project into a working folder and
+runs it from its files to its report (:func:`metareview.review.pipeline.run_project`):
+
+- ``help-seeking`` (the default): a whole review modelled on Ni et al. (2025),
+  from six database exports through dual screening, extraction and RoB 2 to
+  GRADE; its study-level data are simulated, and the report says so.
+- ``bcg``: the BCG vaccine trials (Colditz et al. 1994), real public data,
+  starting at extraction. Besides the project's report, :func:`bcg_analyses`
+  writes the analyses the pipeline does not run (Mantel-Haenszel and Peto,
+  meta-regression on latitude with a permutation test, influence diagnostics)
+  in metafor's layout to ``output/bcg_analyses.md``.
+
+The examples ship inside the package (``metareview/examples``); in a source
+checkout they are the repository's ``examples/`` folder.
 """
 
 from __future__ import annotations
 
+import shutil
 import warnings
-from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+from ._validate import InputError, ModelWarning
 
-from . import datasets
-from ._validate import ModelWarning
-from .effects.escalc import escalc
-from .stats.bias import ranktest, regtest, trimfill
-from .stats.mh import rma_mh, rma_peto
-from .stats.permutest import permutest
-from .stats.results import RMAResult
-from .stats.rma import rma
-from .stats.sensitivity import influence, leave1out
-from .stats.subgroup import SubgroupResult, subgroup
+if TYPE_CHECKING:
+    from .review.pipeline import Progress, RunResult
+
+EXAMPLES = ("help-seeking", "bcg")
+#: Not copied into the working folder: the generated state of an earlier run.
+_IGNORE = shutil.ignore_patterns("review.db*", "output", "__pycache__", "*.pyc")
+
+
+def examples_folder() -> Path | None:
+    """Return the folder holding the example projects (None when it is missing).
+
+    The installed package's ``metareview/examples`` (shipped in the wheel), else
+    the ``examples/`` folder of the source tree (an editable install).
+    """
+    shipped = Path(str(files("metareview") / "examples"))
+    if shipped.is_dir():
+        return shipped
+    source = Path(__file__).resolve().parents[2] / "examples"
+    return source if source.is_dir() else None
+
+
+def example_path(name: str) -> Path:
+    """Return the folder of example ``name`` (InputError naming what is missing)."""
+    if name not in EXAMPLES:
+        allowed = ", ".join(map(repr, EXAMPLES))
+        raise InputError(f"example must be one of {allowed}; got {name!r}")
+    root = examples_folder()
+    path = root / name if root is not None else None
+    if path is None or not (path / "review.toml").exists():
+        raise InputError(
+            f"the example {name!r} is not installed (looked for "
+            f"{path or 'metareview/examples'}/review.toml)"
+        )
+    return path
+
+
+def copy_example(name: str, out: Path) -> Path:
+    """Copy example ``name`` into ``out`` (its inputs only); return ``out``."""
+    src = example_path(name)
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(src, out, ignore=_IGNORE, dirs_exist_ok=True)
+    return out
+
+
+def run_demo(
+    out: Path, *, example: str = "help-seeking", progress: Progress | None = None
+) -> RunResult:
+    """Copy an example into ``out`` and run it; return the run's result.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The working folder (created; an earlier run's inputs are overwritten,
+        its ``review.db`` kept, so a second demo imports nothing new).
+    example : {"help-seeking", "bcg"}
+        Which example.
+    progress : callable, optional
+        Passed to :func:`~metareview.review.pipeline.run_project`.
+
+    """
+    from .review.pipeline import run_project
+
+    copy_example(example, out)
+    result = run_project(out, progress=progress)
+    if example == "bcg":
+        bcg_analyses(out / "output")
+    return result
 
 
 def _section(title: str, body: str) -> str:
     return f"## {title}\n\n```\n{body.strip()}\n```\n"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Fits:
-    """The data and the fits that the analyses and the figures share."""
+def analyses() -> list[tuple[str, str]]:
+    """Return the BCG analyses beyond the pipeline's: (title, metafor-style text)."""
+    from . import datasets
+    from .effects.escalc import escalc
+    from .stats.mh import rma_mh, rma_peto
+    from .stats.permutest import permutest
+    from .stats.rma import rma
+    from .stats.sensitivity import influence
 
-    bcg: pd.DataFrame
-    es: pd.DataFrame
-    reml: RMAResult
-    by_alloc: SubgroupResult
-
-    @classmethod
-    def compute(cls) -> Fits:
-        """Load the BCG trials and fit the random-effects and subgroup models."""
-        bcg = datasets.load("bcg")
-        es = escalc(
-            "RR", ai="tpos", bi="tneg", ci="cpos", di="cneg", data=bcg, slab="study"
-        )
-        return cls(bcg=bcg, es=es, reml=rma(es, method="REML"),
-                   by_alloc=subgroup(es, "alloc"))  # fmt: skip
-
-
-def analyses(fits: Fits) -> list[tuple[str, str]]:
-    """Return the demo's analyses as (title, metafor-style text) pairs."""
-    bcg, es, reml = fits.bcg, fits.es, fits.reml
-    knha = rma(es, method="DL", test="knha")
-    fe = rma(es, method="FE")
-    mh = rma_mh(
-        ai="tpos",
-        bi="tneg",
-        ci="cpos",
-        di="cneg",
-        data=bcg,
-        slab="study",
-        measure="RR",
+    bcg = datasets.load("bcg")
+    es = escalc(
+        "RR", ai="tpos", bi="tneg", ci="cpos", di="cneg", data=bcg, slab="study"
     )
-    peto = rma_peto(ai="tpos", bi="tneg", ci="cpos", di="cneg", data=bcg, slab="study")
-    pred = reml.predict(transf=np.exp)
-    table = es[["study", "tpos", "tneg", "cpos", "cneg", "yi", "vi"]]
+    arms: dict[str, Any] = {"ai": "tpos", "bi": "tneg", "ci": "cpos", "di": "cneg"}
     metareg = rma(es, mods="ablat")
-    loo = leave1out(reml, transf=np.exp)
     return [
-        ("Effect sizes (log risk ratios)", table.to_string(index=False)),
-        ("Random-effects model, REML", reml.summary()),
+        ("Random-effects model, REML", rma(es, method="REML").summary()),
         (
-            "Pooled risk ratio with 95% confidence and prediction intervals",
-            str(pred),
+            "Mantel-Haenszel (risk ratio)",
+            str(rma_mh(**arms, data=bcg, slab="study", measure="RR")),
         ),
-        ("Heterogeneity: Q-profile confidence intervals", str(reml.confint())),
-        (
-            "DerSimonian-Laird with the Hartung-Knapp-Sidik-Jonkman adjustment",
-            str(knha),
-        ),
-        ("Fixed-effect (inverse variance)", str(fe)),
-        ("Mantel-Haenszel (risk ratio)", str(mh)),
-        ("Peto (odds ratio)", str(peto)),
-        ("Subgroups by method of allocation", str(fits.by_alloc)),
+        ("Peto (odds ratio)", str(rma_peto(**arms, data=bcg, slab="study"))),
         ("Meta-regression on absolute latitude", str(metareg)),
         (
             "Permutation test of the meta-regression (1,000 permutations)",
             str(permutest(metareg, iter=1000, rng=2026)),
         ),
-        ("Egger's regression test", str(regtest(reml))),
-        ("Rank correlation test (Begg and Mazumdar)", str(ranktest(reml))),
-        ("Trim-and-fill", str(trimfill(reml))),
-        (
-            "Leave-one-out (risk ratios)",
-            loo.dropna(axis=1, how="all").to_string(float_format="{:.4f}".format),
-        ),
-        ("Influence diagnostics", str(influence(reml))),
+        ("Influence diagnostics", str(influence(rma(es, method="REML")))),
     ]
 
 
-def figures(folder: Path, fits: Fits) -> list[tuple[str, str]]:
-    """Draw the demo's figures into ``folder`` (PNG and SVG); return titles, files."""
-    from .plots import baujat as baujat_plot
-    from .plots import bubble, forest, funnel, labbe, radial
-
-    folder.mkdir(parents=True, exist_ok=True)
-    es, reml = fits.es, fits.reml
-    labels = ("BCG", "Control")
-    favours = ("Favours BCG", "Favours control")
-    drawn = [
-        ("Forest plot (RevMan 5 layout)", "forest",
-         forest(reml, data=es, labels=labels, favours=favours, prediction=True)),
-        ("Forest plot by method of allocation", "forest_subgroups",
-         forest(fits.by_alloc, data=es, labels=labels, favours=favours)),
-        ("Forest plot (compact layout)", "forest_compact",
-         forest(reml, layout="metafor", prediction=True)),
-        ("Contour-enhanced funnel plot with trim-and-fill", "funnel",
-         funnel(trimfill(reml))),
-        ("Bubble plot: log risk ratio by absolute latitude", "bubble",
-         bubble(rma(es, mods="ablat"), "ablat")),
-        ("Baujat plot", "baujat", baujat_plot(reml)),
-        ("L'Abbé plot", "labbe", labbe(reml, es)),
-        ("Radial (Galbraith) plot", "radial", radial(reml)),
-    ]  # fmt: skip
-    out = []
-    for title, stem, fig in drawn:
-        for suffix in (".png", ".svg"):
-            fig.savefig(folder / f"{stem}{suffix}", dpi=200)
-        out.append((title, f"{stem}.png"))
-    return out
-
-
-def run_demo(out: Path) -> Path:
-    """Run the demo, print every summary, write ``out/report.md`` and its figures."""
-    out.mkdir(parents=True, exist_ok=True)
-    parts = [
-        "# metareview demo: BCG vaccine trials (Colditz et al. 1994)\n",
-        "Thirteen trials of the BCG vaccine against tuberculosis; "
-        "effect measure: risk ratio.\n",
-    ]
+def bcg_analyses(out: Path) -> Path:
+    """Print the BCG analyses and write them to ``out/bcg_analyses.md``."""
     with warnings.catch_warnings():
-        # the results carry their own notes (e.g. a subgroup with two studies)
         warnings.simplefilter("ignore", ModelWarning)
-        fits = Fits.compute()
-        results = analyses(fits)
-        drawn = figures(out / "figures", fits)
+        results = analyses()
+    parts = ["# BCG vaccine trials: further analyses (metafor layout)\n"]
     for title, text in results:
         print(f"\n=== {title} ===\n{text.rstrip()}")
         parts.append(_section(title, text))
-    parts.append("## Figures\n")
-    for title, name in drawn:
-        parts.append(f"### {title}\n\n![{title}](figures/{name})\n")
-    path = out / "report.md"
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text("\n".join(parts), encoding="utf-8")
-    tmp.replace(path)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "bcg_analyses.md"
+    path.write_text("\n".join(parts), encoding="utf-8")
     return path
