@@ -298,6 +298,20 @@ def _status_lines(report: dict[str, Any]) -> list[str]:
                 f"({_num(row['kappa_ci_lb'])} to {_num(row['kappa_ci_ub'])}), "
                 f"PABAK {_num(row['pabak'])}, AC1 {_num(row['ac1'])}"
             )
+    if report["stopping"]:
+        lines.append(
+            "\nStopping guide, title/abstract (target recall 95%, alpha 0.05):"
+        )
+    for who, g in report["stopping"].items():
+        verdict = (
+            "safe to stop"
+            if g["stop"]
+            else f"keep screening (at least {g['n_more']} more)"
+        )
+        lines.append(
+            f"  {who}: {g['screened']} of {g['records']} screened, "
+            f"{g['relevant']} relevant; P(recall < 95%) = {_num(g['pval'])}: {verdict}"
+        )
     return lines
 
 

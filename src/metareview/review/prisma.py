@@ -126,7 +126,11 @@ def screening_status(store: Store, protocol: Protocol) -> dict[str, Any]:
         conflict, pending) and, for an unblinded stage, the agreement per
         reviewer pair (rows of
         :func:`metareview.review.agreement.agreement_table`; ``None`` while
-        blinded, since agreement would reveal the reviewers' decisions).
+        blinded, since agreement would reveal the reviewers' decisions);
+        ``stopping``: per screening reviewer with decisions at title and
+        abstract, the stopping guide on their decisions in the order made
+        (:func:`metareview.review.priority.stopping_guide`: p-value of "recall
+        below 95%", whether it is safe to stop, records still to screen).
 
     """
     from .agreement import agreement_table
@@ -146,7 +150,45 @@ def screening_status(store: Store, protocol: Protocol) -> dict[str, Any]:
                 for row in table.to_dict("records")
             ]
         stages[stage] = entry
-    return {"prisma": _counts(store, *flow), "stages": stages}
+    return {
+        "prisma": _counts(store, *flow),
+        "stages": stages,
+        "stopping": _stopping(store, protocol),
+    }
+
+
+def _stopping(store: Store, protocol: Protocol) -> dict[str, dict[str, Any]]:
+    """Return the stopping guide of each screening reviewer at title and abstract."""
+    from ._priority_stop import stopping_guide
+    from .screening import progress
+
+    relevant = {"include": 1, "maybe": 1, "exclude": 0}
+    out: dict[str, dict[str, Any]] = {}
+    resolvers = set(protocol.screening.resolved_by)
+    for reviewer in (r.name for r in protocol.reviewers if r.name not in resolvers):
+        mine = current_decisions(store.conn, "title_abstract", reviewer=reviewer)
+        if mine.empty:
+            continue
+        rows = store.conn.execute(
+            "SELECT record_id FROM screening_events WHERE stage = 'title_abstract'"
+            " AND reviewer = ? AND kind = 'decision' GROUP BY record_id"
+            " ORDER BY min(id)",
+            (reviewer,),
+        ).fetchall()
+        current = dict(zip(mine["record_id"], mine["decision"], strict=True))
+        order = [relevant[current[r]] for (r,) in rows if r in current]
+        total = progress(store, protocol, reviewer, "title_abstract").total
+        guide = stopping_guide(order, total)
+        out[reviewer] = {
+            "screened": guide.n_screened,
+            "records": guide.n_records,
+            "relevant": guide.n_relevant,
+            "pval": _plain(guide.pval),
+            "stop": bool(guide.stop),
+            "recall_lb": _plain(guide.recall_lb),
+            "n_more": guide.n_more,
+        }
+    return out
 
 
 def _plain(value: object) -> object:

@@ -46,6 +46,7 @@ from ._screening_blinding import (
     visible_decisions,
 )
 from ._screening_csv import export_decisions, import_decisions
+from ._screening_order import relevance_order
 from ._screening_state import (
     DECISIONS,
     STAGES,
@@ -223,22 +224,6 @@ def my_decisions(store: Store, reviewer: str, stage: str) -> pd.DataFrame:
     return frame.drop(columns="reviewer").reset_index(drop=True)
 
 
-def _order(
-    candidates: pd.DataFrame,
-    *,
-    store: Store,
-    protocol: Protocol,
-    reviewer: str,
-    stage: str,
-) -> pd.DataFrame:
-    """Order the records of a reviewer's queue (``candidates``, columns as queue).
-
-    For now record id order; relevance ranking (trained on the decisions in
-    ``store``) belongs here, and only here.
-    """
-    return candidates.sort_values("id", kind="stable").reset_index(drop=True)
-
-
 def _open_ids(
     store: Store, protocol: Protocol, reviewer: str, stage: str
 ) -> tuple[list[int], int]:
@@ -267,7 +252,10 @@ def queue(store: Store, protocol: Protocol, reviewer: str, stage: str) -> pd.Dat
 
     A record is in the queue when it is eligible at the stage, the reviewer
     has not decided on it, and it still needs a reviewer. Columns are
-    :data:`QUEUE_COLUMNS`.
+    :data:`QUEUE_COLUMNS`. At title and abstract the order is by predicted
+    relevance, learnt from the reviewer's own decisions once there is one
+    include and one exclude (``_screening_order``); id order before that and at
+    full text.
     """
     stage = stage_name(stage)
     screener(protocol, reviewer)
@@ -276,9 +264,7 @@ def queue(store: Store, protocol: Protocol, reviewer: str, stage: str) -> pd.Dat
         f"SELECT {', '.join(QUEUE_COLUMNS)} FROM records ORDER BY id", store.conn
     )
     candidates = records[records["id"].isin(ids)]
-    return _order(
-        candidates, store=store, protocol=protocol, reviewer=reviewer, stage=stage
-    )
+    return relevance_order(candidates, store=store, reviewer=reviewer, stage=stage)
 
 
 def progress(store: Store, protocol: Protocol, reviewer: str, stage: str) -> Progress:
