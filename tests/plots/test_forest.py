@@ -247,6 +247,17 @@ def test_single_study_subgroup_is_not_applicable(es: pd.DataFrame) -> None:
     assert "Heterogeneity: Not applicable" in drawn
 
 
+def test_single_study_subgroup_under_knha_gets_a_z_test(es: pd.DataFrame) -> None:
+    by = ["one"] + ["rest"] * (len(es) - 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mr.ModelWarning)
+        sub = mr.subgroup(es, by, test="knha")
+        single = mr.rma(es.iloc[[0]], method="REML")
+    drawn = texts(forest(sub))
+    assert f"Test for overall effect: Z = {abs(single.zval[0]):.2f}" in " ".join(drawn)
+    assert not any("nan" in t for t in drawn)
+
+
 def test_prediction_interval(res: mr.RMAResult) -> None:
     fig = forest(res, prediction=True)
     drawn = texts(fig)

@@ -66,7 +66,10 @@ def test_single_study_levels_are_reported_as_they_are(es: pd.DataFrame) -> None:
     assert "* a single study: its own result, not pooled" in text
     assert "Note: levels '1950s', '1980s' have a single study each" in text
     assert "can inflate Qb" in text
-    assert "Note: test='knha' needs k > 1: single-study levels use z" in text
+    assert (
+        "Note: a level with a single study is tested with z (normal distribution): "
+        "test='knha' needs at least two studies" in text
+    )
 
 
 def test_two_study_levels_warn_that_tau2_is_unreliable(es: pd.DataFrame) -> None:

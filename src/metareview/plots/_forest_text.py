@@ -8,6 +8,7 @@ I². metafor's (Viechtbauer 2010): "RE Model", p-values as ``< .0001``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,8 +122,12 @@ def heterogeneity_line(s: Summary) -> str:
 
 
 def overall_line(s: Summary) -> str:
-    """``Test for overall effect: Z = 3.97 (P < 0.0001)`` (``t = …, df = …`` for t)."""
-    if s.dfs is None:
+    """``Test for overall effect: Z = 3.97 (P < 0.0001)`` (``t = …, df = …`` for t).
+
+    A single study tested with z under a t-based method (no degrees of freedom)
+    gets the Z line.
+    """
+    if s.dfs is None or not math.isfinite(s.dfs):
         return f"Test for overall effect: Z = {abs(s.stat):.2f} ({revman_p(s.pval)})"
     return (
         f"Test for overall effect: t = {abs(s.stat):.2f}, df = {s.dfs:g} "

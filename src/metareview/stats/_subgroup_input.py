@@ -215,7 +215,10 @@ def safeguards(
             + ", ".join(repr(e) for e in data.empty)
         )
     if test != "z" and single.any() and not common:
-        notes.append(f"test={test!r} needs k > 1: single-study levels use z")
+        notes.append(
+            f"a level with a single study is tested with z (normal distribution): "
+            f"test={test!r} needs at least two studies"
+        )
     if test == "knha" and method in FIXED:
         notes.append(
             "the Knapp-Hartung adjustment (test='knha') is meant for random-effects "
