@@ -538,6 +538,67 @@ def extract(
         raise _fail(exc) from None
 
 
+@app.command()
+def appraise(
+    folder: Annotated[Path, typer.Argument(help="The review folder.")],
+    tool: Annotated[
+        str, typer.Option(help="rob2, rob2-adherence, rob1 or robins-i.")
+    ] = "rob2",
+    import_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--import",
+            help="Import a reviewer's appraisals (CSV: study, item, answer or "
+            "judgement, support); needs --reviewer.",
+        ),
+    ] = None,
+    reviewer: Annotated[
+        str | None, typer.Option(help="Whose appraisals are imported.")
+    ] = None,
+    consensus_file: Annotated[
+        Path | None,
+        typer.Option(help="Record agreed domain judgements from a CSV; needs --by."),
+    ] = None,
+    by: Annotated[str | None, typer.Option(help="Who decided the consensus.")] = None,
+    compare: Annotated[
+        bool, typer.Option("--compare", help="List every disagreement.")
+    ] = False,
+    agreement: Annotated[
+        bool, typer.Option("--agreement", help="Agreement per domain (kappa).")
+    ] = False,
+    show: Annotated[
+        bool, typer.Option("--show", help="Print the current judgements.")
+    ] = False,
+) -> None:
+    """Appraise risk of bias: import appraisals, compare, settle, agreement."""
+    from ._validate import InputError, MetareviewError
+    from .review import rob
+    from .review.screening import open_review
+
+    try:
+        with open_review(folder) as (store, _):
+            if import_from is not None:
+                if reviewer is None:
+                    raise InputError("--import needs --reviewer NAME")
+                n = rob.import_appraisals(store, import_from, reviewer, tool)
+                typer.echo(f"{n} answers and judgements imported for {reviewer}")
+            if consensus_file is not None:
+                if by is None:
+                    raise InputError("--consensus-file needs --by NAME")
+                n = rob.import_rob_consensus(store, consensus_file, tool, by)
+                typer.echo(f"{n} consensus judgements recorded from {consensus_file}")
+            if compare:
+                table = rob.compare_appraisals(store, tool)
+                typer.echo(table.to_string(index=False) if len(table) else "")
+                typer.echo(f"{len(table)} disagreement(s).")
+            if agreement:
+                typer.echo(rob.rob_agreement(store, tool).to_string(index=False))
+            if show:
+                typer.echo(rob.appraisals(store, tool).to_string(index=False))
+    except MetareviewError as exc:
+        raise _fail(exc) from None
+
+
 _GRADE_DOMAINS = (
     "risk_of_bias, inconsistency, indirectness, imprecision, publication_bias, "
     "large_effect, dose_response or plausible_confounding."
