@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from .review.protocol import Protocol
+    from .review.store import Store
 
 app = typer.Typer(
     name="metareview",
@@ -238,6 +244,19 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+@contextmanager
+def _review(folder: Path) -> Iterator[tuple[Store, Protocol]]:
+    """Open the review in ``folder``; a MetareviewError inside ends the command."""
+    from ._validate import MetareviewError
+    from .review.screening import open_review
+
+    try:
+        with open_review(folder) as opened:
+            yield opened
+    except MetareviewError as exc:
+        raise _fail(exc) from None
+
+
 _STAGE_HELP = "ta (title and abstract) or ft (full text)."
 
 
@@ -249,15 +268,10 @@ def status(
     """PRISMA 2020 counts, records pending and in conflict, agreement per stage."""
     import json
 
-    from ._validate import MetareviewError
     from .review.prisma import screening_status
-    from .review.screening import open_review
 
-    try:
-        with open_review(folder) as (store, protocol):
-            report = screening_status(store, protocol)
-    except MetareviewError as exc:
-        raise _fail(exc) from None
+    with _review(folder) as (store, protocol):
+        report = screening_status(store, protocol)
     if as_json:
         typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
@@ -326,15 +340,10 @@ def unblind(
     by: Annotated[str, typer.Option(help="The owner who unblinds the stage.")],
 ) -> None:
     """Unblind a stage: every reviewer then sees all decisions and conflicts."""
-    from ._validate import MetareviewError
-    from .review.screening import open_review
     from .review.screening import unblind as unblind_stage
 
-    try:
-        with open_review(folder) as (store, protocol):
-            unblind_stage(store, protocol, stage, by)
-    except MetareviewError as exc:
-        raise _fail(exc) from None
+    with _review(folder) as (store, protocol):
+        unblind_stage(store, protocol, stage, by)
     typer.echo(f"Stage {stage} unblinded by {by}.")
 
 
@@ -345,15 +354,10 @@ def conflicts(
     viewer: Annotated[str, typer.Option(help="Who looks (a reviewer's name).")],
 ) -> None:
     """List the unresolved conflicts of an unblinded stage."""
-    from ._validate import MetareviewError
     from .review.screening import conflicts as list_conflicts
-    from .review.screening import open_review
 
-    try:
-        with open_review(folder) as (store, protocol):
-            table = list_conflicts(store, protocol, stage, viewer)
-    except MetareviewError as exc:
-        raise _fail(exc) from None
+    with _review(folder) as (store, protocol):
+        table = list_conflicts(store, protocol, stage, viewer)
     for row in table.to_dict("records"):
         typer.echo(f"{row['record_id']}: {row['title']}")
         for i in (1, 2):
@@ -380,16 +384,11 @@ def resolve(
     ] = False,
 ) -> None:
     """Resolve a conflict, by a resolver or by consensus (recorded as an event)."""
-    from ._validate import MetareviewError
-    from .review.screening import open_review
     from .review.screening import resolve as resolve_conflict
 
-    try:
-        with open_review(folder) as (store, protocol):
-            resolve_conflict(store, protocol, record_id, stage, decision, by=by,
-                             reason=reason, note=note, consensus=consensus)  # fmt: skip
-    except MetareviewError as exc:
-        raise _fail(exc) from None
+    with _review(folder) as (store, protocol):
+        resolve_conflict(store, protocol, record_id, stage, decision, by=by,
+                         reason=reason, note=note, consensus=consensus)  # fmt: skip
     typer.echo(f"Record {record_id} resolved at {stage}: {decision}.")
 
 
@@ -501,41 +500,37 @@ def extract(
     ] = None,
 ) -> None:
     """Extract data: write the template, import, compare, settle, show data."""
-    from ._validate import InputError, MetareviewError
+    from ._validate import InputError
     from .review import extraction as ex
-    from .review.screening import open_review
 
-    try:
-        with open_review(folder) as (store, protocol):
-            if template is not None:
-                for path in ex.write_template(store, protocol, template):
-                    typer.echo(f"Template written to {path}")
-            if import_from is not None:
-                if reviewer is None:
-                    raise InputError("--import needs --reviewer NAME")
-                s = ex.import_extraction(store, protocol, import_from, reviewer)
-                typer.echo(
-                    f"{s.values} values of {s.rows} rows ({s.studies} studies) "
-                    f"imported for {reviewer} from {s.file}"
-                )
-            if consensus is not None:
-                if by is None:
-                    raise InputError("--consensus needs --by NAME")
-                ex.record_consensus(store, *consensus, by=by)
-                typer.echo(f"Consensus recorded: {' '.join(map(str, consensus))}")
-            if consensus_file is not None:
-                n = ex.import_consensus(store, consensus_file, by=by)
-                typer.echo(f"{n} consensus values recorded from {consensus_file}")
-            if compare:
-                table = ex.compare_extraction(store)
-                typer.echo(table.to_string(index=False) if len(table) else "")
-                open_ = int((~table["resolved"].astype(bool)).sum())
-                typer.echo(f"{len(table)} disagreement(s), {open_} without consensus.")
-            if show is not None:
-                data = ex.arm_data(store, protocol, *show)
-                typer.echo(data.to_string(index=False))
-    except MetareviewError as exc:
-        raise _fail(exc) from None
+    with _review(folder) as (store, protocol):
+        if template is not None:
+            for path in ex.write_template(store, protocol, template):
+                typer.echo(f"Template written to {path}")
+        if import_from is not None:
+            if reviewer is None:
+                raise InputError("--import needs --reviewer NAME")
+            s = ex.import_extraction(store, protocol, import_from, reviewer)
+            typer.echo(
+                f"{s.values} values of {s.rows} rows ({s.studies} studies) "
+                f"imported for {reviewer} from {s.file}"
+            )
+        if consensus is not None:
+            if by is None:
+                raise InputError("--consensus needs --by NAME")
+            ex.record_consensus(store, *consensus, by=by)
+            typer.echo(f"Consensus recorded: {' '.join(map(str, consensus))}")
+        if consensus_file is not None:
+            n = ex.import_consensus(store, consensus_file, by=by)
+            typer.echo(f"{n} consensus values recorded from {consensus_file}")
+        if compare:
+            table = ex.compare_extraction(store)
+            typer.echo(table.to_string(index=False) if len(table) else "")
+            open_ = int((~table["resolved"].astype(bool)).sum())
+            typer.echo(f"{len(table)} disagreement(s), {open_} without consensus.")
+        if show is not None:
+            data = ex.arm_data(store, protocol, *show)
+            typer.echo(data.to_string(index=False))
 
 
 @app.command()
@@ -571,32 +566,28 @@ def appraise(
     ] = False,
 ) -> None:
     """Appraise risk of bias: import appraisals, compare, settle, agreement."""
-    from ._validate import InputError, MetareviewError
+    from ._validate import InputError
     from .review import rob
-    from .review.screening import open_review
 
-    try:
-        with open_review(folder) as (store, _):
-            if import_from is not None:
-                if reviewer is None:
-                    raise InputError("--import needs --reviewer NAME")
-                n = rob.import_appraisals(store, import_from, reviewer, tool)
-                typer.echo(f"{n} answers and judgements imported for {reviewer}")
-            if consensus_file is not None:
-                if by is None:
-                    raise InputError("--consensus-file needs --by NAME")
-                n = rob.import_rob_consensus(store, consensus_file, tool, by)
-                typer.echo(f"{n} consensus judgements recorded from {consensus_file}")
-            if compare:
-                table = rob.compare_appraisals(store, tool)
-                typer.echo(table.to_string(index=False) if len(table) else "")
-                typer.echo(f"{len(table)} disagreement(s).")
-            if agreement:
-                typer.echo(rob.rob_agreement(store, tool).to_string(index=False))
-            if show:
-                typer.echo(rob.appraisals(store, tool).to_string(index=False))
-    except MetareviewError as exc:
-        raise _fail(exc) from None
+    with _review(folder) as (store, _):
+        if import_from is not None:
+            if reviewer is None:
+                raise InputError("--import needs --reviewer NAME")
+            n = rob.import_appraisals(store, import_from, reviewer, tool)
+            typer.echo(f"{n} answers and judgements imported for {reviewer}")
+        if consensus_file is not None:
+            if by is None:
+                raise InputError("--consensus-file needs --by NAME")
+            n = rob.import_rob_consensus(store, consensus_file, tool, by)
+            typer.echo(f"{n} consensus judgements recorded from {consensus_file}")
+        if compare:
+            table = rob.compare_appraisals(store, tool)
+            typer.echo(table.to_string(index=False) if len(table) else "")
+            typer.echo(f"{len(table)} disagreement(s).")
+        if agreement:
+            typer.echo(rob.rob_agreement(store, tool).to_string(index=False))
+        if show:
+            typer.echo(rob.appraisals(store, tool).to_string(index=False))
 
 
 _GRADE_DOMAINS = (
@@ -627,52 +618,47 @@ def grade(
     ] = False,
 ) -> None:
     """Record a GRADE judgement of an outcome's certainty, or show them all."""
-    from ._validate import InputError, MetareviewError
+    from ._validate import InputError
     from .review.grade import grade_judgements, record_grade
-    from .review.screening import open_review
 
-    try:
-        with open_review(folder) as (store, protocol):
-            if domain is not None or rating is not None:
-                if outcome is None or domain is None or rating is None or by is None:
-                    raise InputError(
-                        "recording needs --outcome, --domain, --rating and --by"
-                    )
-                known = {o.id: o for o in protocol.outcomes}
-                if outcome not in known:
-                    raise InputError(
-                        f"--outcome {outcome!r} is not an outcome of review.toml; "
-                        f"outcomes are: {', '.join(known)}"
-                    )
-                times = known[outcome].timepoints
-                if timepoint is None and len(times) == 1:
-                    timepoint = times[0]
-                if timepoint is None:
-                    raise InputError(
-                        f"give --timepoint: {outcome!r} has timepoints "
-                        + ", ".join(times)
-                    )
-                if timepoint not in times:
-                    raise InputError(
-                        f"--timepoint {timepoint!r} is not a timepoint of "
-                        f"{outcome!r}; timepoints are: {', '.join(times)}"
-                    )
-                record_grade(store, outcome, timepoint, domain, rating,
-                             justification=justification, decided_by=by,
-                             comparison=comparison)  # fmt: skip
-                typer.echo(
-                    f"GRADE {domain} of {outcome} ({timepoint}) recorded: {rating:+d}."
+    with _review(folder) as (store, protocol):
+        if domain is not None or rating is not None:
+            if outcome is None or domain is None or rating is None or by is None:
+                raise InputError(
+                    "recording needs --outcome, --domain, --rating and --by"
                 )
-            elif not show:
-                raise InputError("give --show, or --domain and --rating to record")
-            if show:
-                table = grade_judgements(store)
-                if len(table):
-                    typer.echo(table.to_string(index=False))
-                else:
-                    typer.echo("No GRADE judgements recorded.")
-    except MetareviewError as exc:
-        raise _fail(exc) from None
+            known = {o.id: o for o in protocol.outcomes}
+            if outcome not in known:
+                raise InputError(
+                    f"--outcome {outcome!r} is not an outcome of review.toml; "
+                    f"outcomes are: {', '.join(known)}"
+                )
+            times = known[outcome].timepoints
+            if timepoint is None and len(times) == 1:
+                timepoint = times[0]
+            if timepoint is None:
+                raise InputError(
+                    f"give --timepoint: {outcome!r} has timepoints " + ", ".join(times)
+                )
+            if timepoint not in times:
+                raise InputError(
+                    f"--timepoint {timepoint!r} is not a timepoint of "
+                    f"{outcome!r}; timepoints are: {', '.join(times)}"
+                )
+            record_grade(store, outcome, timepoint, domain, rating,
+                         justification=justification, decided_by=by,
+                         comparison=comparison)  # fmt: skip
+            typer.echo(
+                f"GRADE {domain} of {outcome} ({timepoint}) recorded: {rating:+d}."
+            )
+        elif not show:
+            raise InputError("give --show, or --domain and --rating to record")
+        if show:
+            table = grade_judgements(store)
+            if len(table):
+                typer.echo(table.to_string(index=False))
+            else:
+                typer.echo("No GRADE judgements recorded.")
 
 
 @app.command()

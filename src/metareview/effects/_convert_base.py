@@ -21,6 +21,9 @@ from ._checks import show
 
 FloatArray = NDArray[np.float64]
 
+#: The source named in the ``method`` strings of the Handbook's conversions.
+HANDBOOK = "Cochrane Handbook"
+
 
 def as_float(name: str, value: object) -> FloatArray:
     """Return ``value`` as a float64 array (a copy), naming ``name`` when it is not."""
@@ -42,6 +45,11 @@ def broadcast(**arrays: FloatArray) -> list[FloatArray]:
         shapes = ", ".join(f"{k} has shape {np.shape(a)}" for k, a in arrays.items())
         raise InputError(f"arguments must have matching lengths: {shapes}") from None
     return [np.array(a, dtype=np.float64) for a in out]
+
+
+def floats(**values: object) -> list[FloatArray]:
+    """Coerce each named value with :func:`as_float`, then :func:`broadcast` them."""
+    return broadcast(**{k: as_float(k, v) for k, v in values.items()})
 
 
 def require(name: str, values: FloatArray, ok: NDArray[np.bool_], rule: str) -> None:

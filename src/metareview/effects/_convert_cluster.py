@@ -26,17 +26,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._convert_base import (
+    HANDBOOK,
     Converted,
     FloatArray,
     as_float,
     broadcast,
+    floats,
     positive,
     require,
     ro,
     sample_size,
 )
-
-_HB = "Cochrane Handbook"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -47,10 +47,6 @@ class EffectiveSize(Converted):
     events: FloatArray | None
     design_effect: FloatArray
     method: str
-
-
-def _floats(**values: object) -> list[FloatArray]:
-    return broadcast(**{k: as_float(k, v) for k, v in values.items()})
 
 
 def design_effect(icc: object, m: object) -> FloatArray:
@@ -75,7 +71,7 @@ def design_effect(icc: object, m: object) -> FloatArray:
     1.2
 
     """
-    rho, size = _floats(icc=icc, m=m)
+    rho, size = floats(icc=icc, m=m)
     _check_cluster(rho, size)
     return ro(1 + (size - 1) * rho)
 
@@ -118,5 +114,5 @@ def effective_n(
         ev = ro(arrays["events"] / de)
     return EffectiveSize(
         n=ro(arrays["n"] / de), events=ev, design_effect=ro(de),
-        method=f"effective size = N / (1 + (M - 1) ICC) ({_HB} 23.1.4)",
+        method=f"effective size = N / (1 + (M - 1) ICC) ({HANDBOOK} 23.1.4)",
     )  # fmt: skip

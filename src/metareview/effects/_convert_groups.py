@@ -53,10 +53,12 @@ import pandas as pd
 
 from .._validate import InputError, choice, positive_int
 from ._convert_base import (
+    HANDBOOK,
     Converted,
     FloatArray,
     as_float,
     broadcast,
+    floats,
     positive,
     require,
     ro,
@@ -64,8 +66,6 @@ from ._convert_base import (
 )
 from ._convert_se import ConvertedSD
 from ._convert_smd import EffectSize
-
-_HB = "Cochrane Handbook"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -108,10 +108,6 @@ class SplitGroup(Converted):
         return out
 
 
-def _floats(**values: object) -> list[FloatArray]:
-    return broadcast(**{k: as_float(k, v) for k, v in values.items()})
-
-
 def sd_change(sd_baseline: object, sd_final: object, r: object) -> ConvertedSD:
     r"""SD of the change from baseline, imputed with a correlation ``r``.
 
@@ -124,7 +120,7 @@ def sd_change(sd_baseline: object, sd_final: object, r: object) -> ConvertedSD:
     1.8426
 
     """
-    sb, sf, corr = _floats(sd_baseline=sd_baseline, sd_final=sd_final, r=r)
+    sb, sf, corr = floats(sd_baseline=sd_baseline, sd_final=sd_final, r=r)
     positive("sd_baseline", sb, allow_zero=True)
     positive("sd_final", sf, allow_zero=True)
     with np.errstate(invalid="ignore"):
@@ -132,7 +128,7 @@ def sd_change(sd_baseline: object, sd_final: object, r: object) -> ConvertedSD:
         sd = np.sqrt(sb**2 + sf**2 - 2 * corr * sb * sf)
     return ConvertedSD(
         sd=ro(sd),
-        method=f"SD(change) = sqrt(SDb^2 + SDf^2 - 2 r SDb SDf) ({_HB} 6.5.2.8)",
+        method=f"SD(change) = sqrt(SDb^2 + SDf^2 - 2 r SDb SDf) ({HANDBOOK} 6.5.2.8)",
     )
 
 
@@ -151,15 +147,13 @@ def correlation_from_change(
     0.68
 
     """
-    sb, sf, sc = _floats(
-        sd_baseline=sd_baseline, sd_final=sd_final, sd_change=sd_change
-    )
+    sb, sf, sc = floats(sd_baseline=sd_baseline, sd_final=sd_final, sd_change=sd_change)
     positive("sd_baseline", sb)
     positive("sd_final", sf)
     positive("sd_change", sc, allow_zero=True)
     return Correlation(
         r=ro((sb**2 + sf**2 - sc**2) / (2 * sb * sf)),
-        method=f"r = (SDb^2 + SDf^2 - SDc^2) / (2 SDb SDf) ({_HB} 6.5.2.8)",
+        method=f"r = (SDb^2 + SDf^2 - SDc^2) / (2 SDb SDf) ({HANDBOOK} 6.5.2.8)",
     )
 
 
@@ -209,7 +203,7 @@ def crossover(
     measure = choice("measure", measure, ("MD", "SMD"))
     if (r is None) == (sd_diff is None):
         raise InputError("give either r= or sd_diff= (not both)")
-    e, se_, c, sc, size = _floats(m1=m1, sd1=sd1, m2=m2, sd2=sd2, n=n)
+    e, se_, c, sc, size = floats(m1=m1, sd1=sd1, m2=m2, sd2=sd2, n=n)
     positive("sd1", se_)
     positive("sd2", sc)
     sample_size("n", size)
@@ -246,7 +240,7 @@ def crossover(
 
 _COMBINE = (
     f"combined groups: N = N1 + N2, M = (N1 M1 + N2 M2)/N, SD pooled with the "
-    f"between-group term ({_HB} Table 6.5.a)"
+    f"between-group term ({HANDBOOK} Table 6.5.a)"
 )
 
 
@@ -263,7 +257,7 @@ def combine_groups(
     (20.0, 5.0, 1.9467)
 
     """
-    a_n, a_m, a_s, b_n, b_m, b_s = _floats(n1=n1, m1=m1, sd1=sd1, n2=n2, m2=m2, sd2=sd2)
+    a_n, a_m, a_s, b_n, b_m, b_s = floats(n1=n1, m1=m1, sd1=sd1, n2=n2, m2=m2, sd2=sd2)
     for name, arr in (("n1", a_n), ("n2", b_n)):
         sample_size(name, arr, low=1)
     for name, arr in (("sd1", a_s), ("sd2", b_s)):
@@ -309,7 +303,7 @@ def combine_arms(n: Any, mean: Any, sd: Any) -> CombinedGroups:
     (30.0, 5.1333, 2.1969)
 
     """
-    ns, ms, ss = _floats(n=n, mean=mean, sd=sd)
+    ns, ms, ss = floats(n=n, mean=mean, sd=sd)
     if ns.ndim == 0 or ns.shape[0] < 1:
         raise InputError(f"n must list the arms along its first axis; got {n!r}")
     sample_size("n", ns, low=1)
@@ -375,7 +369,7 @@ def split_control(
     how = "whole participants, remainder to the first parts" if integer else "N/k each"
     return SplitGroup(
         n=ro(parts[0]), events=ro(parts[1]) if events is not None else None, k=k,
-        method=f"shared group split into {k} parts, {how} ({_HB} 23.3.4)",
+        method=f"shared group split into {k} parts, {how} ({HANDBOOK} 23.3.4)",
     )  # fmt: skip
 
 

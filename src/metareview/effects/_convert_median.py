@@ -100,8 +100,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from .._validate import InputError, ModelWarning, choice
-from ._convert_base import Converted, FloatArray, as_float, broadcast, ro, sample_size
-from ._convert_skew import SkewnessTest, check_order, skewness_test
+from ._convert_base import Converted, FloatArray, as_float, ro
+from ._convert_skew import SkewnessTest, five_numbers, skewness_test
 from ._convert_wan import wan_eta, wan_xi
 
 METHODS = ("luo_wan", "wan", "shi", "hozo")
@@ -216,18 +216,9 @@ def mean_sd_from_median(
             "method='hozo' uses min=, median= and max= only (Hozo et al. 2005); "
             "for quartiles use method='luo_wan' or 'shi'"
         )
-    nan = np.nan
-    given = {
-        "median": as_float("median", median),
-        "n": as_float("n", n),
-        **{
-            k: as_float(k, v) if v is not None else np.array(nan)
-            for k, v in pairs.items()
-        },
-    }
-    m, size, lo1, hi3, a, b = broadcast(**given)
-    sample_size("n", size)
-    check_order(a, lo1, m, hi3, b)
+    m, size, lo1, hi3, a, b = five_numbers(
+        as_float("median", median), as_float("n", n), q1, q3, min, max
+    )
     has_range = ~np.isnan(a) & ~np.isnan(b)
     has_iqr = ~np.isnan(lo1) & ~np.isnan(hi3)
     ok = ~np.isnan(m) & ~np.isnan(size)

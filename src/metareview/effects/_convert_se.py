@@ -33,18 +33,18 @@ from scipy import special, stats
 
 from .._validate import InputError, choice, fraction
 from ._convert_base import (
+    HANDBOOK,
     Converted,
     FloatArray,
     as_float,
     broadcast,
+    floats,
     positive,
     probability,
     require,
     ro,
     sample_size,
 )
-
-_HB = "Cochrane Handbook"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -111,12 +111,12 @@ def sd_from_se(se: object, n: object, *, n2: object = None) -> ConvertedSD:
     if n2 is None:
         return ConvertedSD(
             sd=ro(values[0] * np.sqrt(values[1])),
-            method=f"SD = SE * sqrt(n) ({_HB} 6.5.2.2)",
+            method=f"SD = SE * sqrt(n) ({HANDBOOK} 6.5.2.2)",
         )
     se_, n1_, n2_ = values
     return ConvertedSD(
         sd=ro(se_ / np.sqrt(1 / n1_ + 1 / n2_)),
-        method=f"SD = SE(MD) / sqrt(1/n1 + 1/n2) ({_HB} 6.5.2.3)",
+        method=f"SD = SE(MD) / sqrt(1/n1 + 1/n2) ({HANDBOOK} 6.5.2.3)",
     )
 
 
@@ -180,7 +180,7 @@ def sd_from_ci(
             method=(
                 f"SD = sqrt(n) * (upper - lower) / (2 * {dist}) with "
                 f"{'t on n - 1 df' if dist == 't' else 'z'}, level {level:g} "
-                f"({_HB} 6.5.2.2)"
+                f"({HANDBOOK} 6.5.2.2)"
             ),
         )
     n2_ = values[3]
@@ -192,7 +192,7 @@ def sd_from_ci(
         method=(
             f"SD = (upper - lower) / (2 * {dist}) / sqrt(1/n1 + 1/n2) with "
             f"{'t on n1 + n2 - 2 df' if dist == 't' else 'z'}, level {level:g} "
-            f"({_HB} 6.5.2.3)"
+            f"({HANDBOOK} 6.5.2.3)"
         ),
     )
 
@@ -264,7 +264,8 @@ def se_from_p(
         estimate=ro(est),
         se=ro(np.abs(est) / q),
         statistic=ro(np.sign(est) * q),
-        method=f"SE = |estimate| / {source} quantile of two-sided P ({_HB} 6.5.2.3)",
+        method=f"SE = |estimate| / {source} quantile of two-sided P "
+        f"({HANDBOOK} 6.5.2.3)",
     )
 
 
@@ -278,13 +279,13 @@ def se_from_t(estimate: object, t: object) -> ConvertedSE:
     1.5
 
     """
-    est, stat = broadcast(estimate=as_float("estimate", estimate), t=as_float("t", t))
+    est, stat = floats(estimate=estimate, t=t)
     with np.errstate(divide="ignore", invalid="ignore"):
         require("t", stat, stat != 0, "non-zero")
         se = np.abs(est / stat)
     return ConvertedSE(
         estimate=ro(est), se=ro(se), statistic=ro(stat),
-        method=f"SE = |estimate / t| ({_HB} 6.5.2.3)",
+        method=f"SE = |estimate / t| ({HANDBOOK} 6.5.2.3)",
     )  # fmt: skip
 
 
@@ -347,6 +348,6 @@ def se_from_ci(
         statistic=ro((lo + hi) / (hi - lo) * q),
         method=(
             f"{scale}estimate = midpoint, SE = width / (2 * "
-            f"{'t' if dof is not None else 'z'}), level {level:g} ({_HB} 6.5.2.3)"
+            f"{'t' if dof is not None else 'z'}), level {level:g} ({HANDBOOK} 6.5.2.3)"
         ),
     )

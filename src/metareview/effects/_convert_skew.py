@@ -71,6 +71,30 @@ def check_order(
         ordered(low, values[low], high, values[high])
 
 
+def five_numbers(
+    median: object,
+    n: object,
+    q1: object,
+    q3: object,
+    min: object,
+    max: object,
+) -> list[FloatArray]:
+    """Return median, n, q1, q3, min and max as broadcast arrays, NaN where None.
+
+    Raises naming the argument when ``n < 2`` or the summary is out of order
+    (:func:`check_order`).
+    """
+    given = {"median": median, "n": n, "q1": q1, "q3": q3, "min": min, "max": max}
+    arrays = {
+        k: as_float(k, v) if v is not None else np.array(np.nan)
+        for k, v in given.items()
+    }
+    m, size, lo1, hi3, a, b = broadcast(**arrays)
+    sample_size("n", size)
+    check_order(a, lo1, m, hi3, b)
+    return [m, size, lo1, hi3, a, b]
+
+
 def skewness_test(
     *,
     median: object,
@@ -125,14 +149,7 @@ def skewness_test(
     True
 
     """
-    nan = np.nan
-    given = {"median": median, "n": n, "q1": q1, "q3": q3, "min": min, "max": max}
-    arrays = {
-        k: as_float(k, v) if v is not None else np.array(nan) for k, v in given.items()
-    }
-    m, size, lo1, hi3, a, b = broadcast(**arrays)
-    sample_size("n", size)
-    check_order(a, lo1, m, hi3, b)
+    m, size, lo1, hi3, a, b = five_numbers(median, n, q1, q3, min, max)
     has_range = ~np.isnan(a) & ~np.isnan(b) & ~np.isnan(m)
     has_iqr = ~np.isnan(lo1) & ~np.isnan(hi3) & ~np.isnan(m)
     with np.errstate(all="ignore"):

@@ -40,8 +40,7 @@ from ._continuous import continuous
 from ._convert_base import (
     Converted,
     FloatArray,
-    as_float,
-    broadcast,
+    floats,
     positive,
     probability,
     require,
@@ -102,9 +101,7 @@ def smd_from_t(
 
     """
     convention = choice("convention", convention, CONVENTIONS)
-    stat, size1, size2 = broadcast(
-        t=as_float("t", t), n1=as_float("n1", n1), n2=as_float("n2", n2)
-    )
+    stat, size1, size2 = floats(t=t, n1=n1, n2=n2)
     return _smd_from_t(stat, size1, size2, hedges, convention, "t")
 
 
@@ -161,10 +158,7 @@ def smd_from_f(
 
     """
     convention = choice("convention", convention, CONVENTIONS)
-    stat, size1, size2, sgn = broadcast(
-        f=as_float("f", f), n1=as_float("n1", n1), n2=as_float("n2", n2),
-        sign=as_float("sign", sign),
-    )  # fmt: skip
+    stat, size1, size2, sgn = floats(f=f, n1=n1, n2=n2, sign=sign)
     positive("f", stat, allow_zero=True)
     _check_sign(sgn)
     return _smd_from_t(
@@ -194,10 +188,7 @@ def smd_from_p(
 
     """
     convention = choice("convention", convention, CONVENTIONS)
-    prob, size1, size2, sgn = broadcast(
-        p=as_float("p", p), n1=as_float("n1", n1), n2=as_float("n2", n2),
-        sign=as_float("sign", sign),
-    )  # fmt: skip
+    prob, size1, size2, sgn = floats(p=p, n1=n1, n2=n2, sign=sign)
     probability("p", prob)
     _check_sign(sgn)
     sample_size("n1 + n2", size1 + size2, low=3)
@@ -232,7 +223,7 @@ def smd_from_or(yi: object, vi: object) -> EffectSize:
     0.5513
 
     """
-    y, v = broadcast(yi=as_float("yi", yi), vi=as_float("vi", vi))
+    y, v = floats(yi=yi, vi=vi)
     positive("vi", v, allow_zero=True)
     k = np.sqrt(3) / np.pi
     return EffectSize(
@@ -254,7 +245,7 @@ def or_from_smd(yi: object, vi: object) -> EffectSize:
     0.9069
 
     """
-    y, v = broadcast(yi=as_float("yi", yi), vi=as_float("vi", vi))
+    y, v = floats(yi=yi, vi=vi)
     positive("vi", v, allow_zero=True)
     k = np.pi / np.sqrt(3)
     return EffectSize(

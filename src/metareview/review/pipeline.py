@@ -20,7 +20,7 @@ import re
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -263,17 +263,4 @@ def run_project(folder: str | Path, *, progress: Progress | None = None) -> RunR
         lambda: write_report(partial, out, timings=tuple(run.timings)),
         lambda r: ", ".join(p.name for p in r[0].values()),
     )
-    return RunResult(
-        folder=root,
-        protocol=protocol,
-        intake=intake,
-        analyses=tuple(analyses),
-        skipped=tuple(skipped),
-        sof=sof,
-        certainty=certainty,
-        gapmap=gm,
-        figures=figures,
-        timings=tuple(run.timings),
-        report=files,
-        audit=audit,
-    )
+    return replace(partial, timings=tuple(run.timings), report=files, audit=audit)

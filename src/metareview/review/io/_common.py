@@ -17,6 +17,7 @@ __all__ = [
     "fail",
     "first",
     "split_authors",
+    "tagged_record",
 ]
 
 #: The normalised columns of :func:`metareview.review.io.read_records`, in order.
@@ -52,6 +53,47 @@ def fail(path: str, line: int | None, reason: str) -> ImportFormatError:
     """Return the error for a malformed file, naming the file, the line and why."""
     where = f"{path}, line {line}" if line is not None else path
     return ImportFormatError(f"{where}: {reason}; nothing was imported")
+
+
+def tagged_record(
+    fields: Mapping[str, Any], tags: Mapping[str, Iterable[str]], **values: Any
+) -> Record:
+    """Return one normalised record from a reader's parsed ``fields``.
+
+    Parameters
+    ----------
+    fields : mapping
+        The record's fields as the reader parsed them (tag or key to value(s)).
+    tags : mapping
+        Candidate tags per normalised column, best first (a reader's ``FIELDS``).
+    **values
+        Columns the reader computes itself; they win over ``tags``.
+
+    Returns
+    -------
+    dict
+        Every column of :data:`COLUMNS` but ``position``: a column in ``values``
+        as given; else, if ``tags`` names it, ``year`` the first plausible year and
+        ``doi`` the first DOI among those tags, any other column the first
+        non-empty value (:func:`first`); else None.
+
+    """
+    unknown = sorted(set(values).difference(COLUMNS[:-1]))
+    if unknown:
+        raise TypeError(f"tagged_record() got unknown columns {unknown}")
+    record: Record = {}
+    for column in COLUMNS[:-1]:
+        if column in values:
+            record[column] = values[column]
+        elif column not in tags:
+            record[column] = None
+        elif column == "year":
+            record[column] = clean_year(*(first(fields, (t,)) for t in tags[column]))
+        elif column == "doi":
+            record[column] = clean_doi(*(fields.get(t) for t in tags[column]))
+        else:
+            record[column] = first(fields, tags[column])
+    return record
 
 
 def text(value: object) -> str | None:

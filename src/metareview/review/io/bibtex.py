@@ -10,16 +10,7 @@ import bibtexparser  # type: ignore[import-untyped]
 from bibtexparser.bparser import BibTexParser  # type: ignore[import-untyped]
 from bibtexparser.customization import convert_to_unicode  # type: ignore[import-untyped]
 
-from ._common import (
-    Record,
-    clean_doi,
-    clean_year,
-    fail,
-    first,
-    keywords,
-    pages,
-    split_authors,
-)
+from ._common import Record, fail, keywords, pages, split_authors, tagged_record
 
 __all__ = ["read_bibtex"]
 
@@ -47,6 +38,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "year": ("year", "date"),
     "volume": ("volume",),
     "issue": ("number", "issue"),
+    "doi": ("doi", "url"),
     "pmid": ("pmid",),
     "source_database": ("source",),
 }
@@ -134,20 +126,13 @@ def read_bibtex(text: str, path: str) -> list[Record]:
             else None
         )
         out.append(
-            {
-                "title": first(fields, FIELDS["title"]),
-                "abstract": first(fields, FIELDS["abstract"]),
-                "authors": authors,
-                "year": clean_year(*(fields.get(k) for k in FIELDS["year"])),
-                "journal": first(fields, FIELDS["journal"]),
-                "volume": first(fields, FIELDS["volume"]),
-                "issue": first(fields, FIELDS["issue"]),
-                "pages": pages((fields.get("pages") or "").replace("--", "-") or None),
-                "doi": clean_doi(fields.get("doi"), fields.get("url")),
-                "pmid": first(fields, FIELDS["pmid"]),
-                "keywords": keywords(re.split(r"[;,]", fields.get("keywords") or "")),
-                "source_database": first(fields, FIELDS["source_database"]),
-                "original_id": fields.get("ID") or entry.get("ID"),
-            }
+            tagged_record(
+                fields,
+                FIELDS,
+                authors=authors,
+                pages=pages((fields.get("pages") or "").replace("--", "-") or None),
+                keywords=keywords(re.split(r"[;,]", fields.get("keywords") or "")),
+                original_id=fields.get("ID") or entry.get("ID"),
+            )
         )
     return out

@@ -12,15 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ._common import (
-    Record,
-    clean_doi,
-    clean_year,
-    fail,
-    first,
-    keywords,
-    split_authors,
-)
+from ._common import Record, fail, first, keywords, split_authors, tagged_record
 
 __all__ = ["RECORD", "read_cochrane"]
 
@@ -32,6 +24,16 @@ _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2212]")
 _CENTRAL_ID = re.compile(r"^CN-\d+$")
 
 Fields = dict[str, list[str]]
+
+#: Cochrane tags per normalised field, best first.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "title": ("TI",),
+    "journal": ("SO",),
+    "year": ("YR",),
+    "volume": ("VL",),
+    "issue": ("NO",),
+    "doi": ("DOI", "US"),
+}
 
 
 def parse_cochrane(text: str, path: str) -> list[tuple[int, Fields]]:
@@ -119,22 +121,17 @@ def read_cochrane(text: str, path: str) -> list[Record]:
         record_id = first(fields, ("ID",))
         page = first(fields, ("PG",))
         central = bool(record_id and _CENTRAL_ID.match(record_id))
-        database = "Cochrane CENTRAL" if central else "Cochrane Library"
         out.append(
-            {
-                "title": first(fields, ("TI",)),
-                "abstract": " ".join(fields.get("AB", [])).strip() or None,
-                "authors": _authors(fields.get("AU")),
-                "year": clean_year(first(fields, ("YR",))),
-                "journal": first(fields, ("SO",)),
-                "volume": first(fields, ("VL",)),
-                "issue": first(fields, ("NO",)),
-                "pages": _DASHES.sub("-", page) if page else None,
-                "doi": clean_doi(fields.get("DOI"), fields.get("US")),
-                "pmid": _pmid(fields),
-                "keywords": keywords(";".join(fields.get("KY", [])), ";"),
-                "source_database": database,
-                "original_id": record_id,
-            }
+            tagged_record(
+                fields,
+                FIELDS,
+                abstract=" ".join(fields.get("AB", [])).strip() or None,
+                authors=_authors(fields.get("AU")),
+                pages=_DASHES.sub("-", page) if page else None,
+                pmid=_pmid(fields),
+                keywords=keywords(";".join(fields.get("KY", [])), ";"),
+                source_database="Cochrane CENTRAL" if central else "Cochrane Library",
+                original_id=record_id,
+            )
         )
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ._common import Record, clean_doi, clean_year, fail, first, keywords, split_authors
+from ._common import Record, clean_doi, fail, keywords, split_authors, tagged_record
 
 __all__ = ["read_medline"]
 
@@ -12,6 +12,18 @@ _LINE = re.compile(r"^([A-Z][A-Z0-9]{1,3}) *- ?(.*)$")
 
 #: Tags whose repeated values are kept as a list; the others are joined.
 LIST_TAGS = frozenset({"AU", "FAU", "MH", "OT", "AID", "LID", "PT", "IS", "AD"})
+
+#: MEDLINE tags per normalised field, best first.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "title": ("TI", "BTI"),
+    "journal": ("JT", "TA"),
+    "year": ("DP", "DEP"),
+    "volume": ("VI",),
+    "issue": ("IP",),
+    "pages": ("PG",),
+    "pmid": ("PMID",),
+    "original_id": ("PMID",),
+}
 
 
 def parse_medline(text: str, path: str) -> list[tuple[int, dict[str, list[str]]]]:
@@ -75,20 +87,14 @@ def read_medline(text: str, path: str) -> list[Record]:
     for _, fields in parse_medline(text, path):
         authors = split_authors(fields.get("FAU")) or split_authors(fields.get("AU"))
         out.append(
-            {
-                "title": first(fields, ("TI", "BTI")),
-                "abstract": " ".join(fields.get("AB", [])) or None,
-                "authors": authors,
-                "year": clean_year(first(fields, ("DP",)), first(fields, ("DEP",))),
-                "journal": first(fields, ("JT", "TA")),
-                "volume": first(fields, ("VI",)),
-                "issue": first(fields, ("IP",)),
-                "pages": first(fields, ("PG",)),
-                "doi": _doi(fields),
-                "pmid": first(fields, ("PMID",)),
-                "keywords": keywords(fields.get("OT")) + keywords(fields.get("MH")),
-                "source_database": "PubMed",
-                "original_id": first(fields, ("PMID",)),
-            }
+            tagged_record(
+                fields,
+                FIELDS,
+                abstract=" ".join(fields.get("AB", [])) or None,
+                authors=authors,
+                doi=_doi(fields),
+                keywords=keywords(fields.get("OT")) + keywords(fields.get("MH")),
+                source_database="PubMed",
+            )
         )
     return out

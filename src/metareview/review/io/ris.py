@@ -11,7 +11,7 @@ from typing import Any
 
 import rispy  # type: ignore[import-untyped]
 
-from ._common import Record, clean_doi, clean_year, fail, first, keywords, pages
+from ._common import Record, fail, first, keywords, pages, tagged_record
 from ._common import split_authors as _authors
 
 __all__ = ["read_ris"]
@@ -214,21 +214,17 @@ def _normalise(fields: dict[str, Any]) -> Record:
         authors = _authors(fields.get(key))
         if authors:
             break
-    return {
-        "title": first(fields, FIELDS["title"]),
-        "abstract": _abstract(fields),
-        "authors": authors,
-        "year": clean_year(*(first(fields, (k,)) for k in FIELDS["year"])),
-        "journal": first(fields, FIELDS["journal"]),
-        "volume": first(fields, FIELDS["volume"]),
-        "issue": first(fields, FIELDS["issue"]),
-        "pages": page,
-        "doi": clean_doi(*(fields.get(k) for k in FIELDS["doi"])),
-        "pmid": _pmid(fields, database),
-        "keywords": keywords(fields.get("keywords")),
-        "source_database": database,
-        "original_id": _original_id(fields),
-    }
+    return tagged_record(
+        fields,
+        FIELDS,
+        abstract=_abstract(fields),
+        authors=authors,
+        pages=page,
+        pmid=_pmid(fields, database),
+        keywords=keywords(fields.get("keywords")),
+        source_database=database,
+        original_id=_original_id(fields),
+    )
 
 
 def read_ris(text: str, path: str) -> list[Record]:

@@ -8,13 +8,12 @@ import re
 
 from ._common import (
     Record,
-    clean_doi,
-    clean_year,
     fail,
     first,
     keywords,
     pages,
     split_authors,
+    tagged_record,
 )
 
 __all__ = ["read_wos", "read_wos_tab"]
@@ -48,22 +47,17 @@ def _record(fields: dict[str, list[str]], separator: str | None = None) -> Recor
     uid = first(fields, FIELDS["original_id"])
     if pmid is None and uid and uid.startswith("MEDLINE:"):
         pmid = uid.removeprefix("MEDLINE:")
-    return {
-        "title": first(fields, FIELDS["title"]),
-        "abstract": first(fields, FIELDS["abstract"]),
-        "authors": authors,
-        "year": clean_year(*(first(fields, (k,)) for k in FIELDS["year"])),
-        "journal": first(fields, FIELDS["journal"]),
-        "volume": first(fields, FIELDS["volume"]),
-        "issue": first(fields, FIELDS["issue"]),
-        "pages": pages(first(fields, ("BP",)), first(fields, ("EP",)))
+    return tagged_record(
+        fields,
+        FIELDS,
+        authors=authors,
+        pages=pages(first(fields, ("BP",)), first(fields, ("EP",)))
         or first(fields, ("PS", "AR")),
-        "doi": clean_doi(*(fields.get(k) for k in FIELDS["doi"])),
-        "pmid": pmid,
-        "keywords": kw,
-        "source_database": "Web of Science",
-        "original_id": uid,
-    }
+        pmid=pmid,
+        keywords=kw,
+        source_database="Web of Science",
+        original_id=uid,
+    )
 
 
 def read_wos(text: str, path: str) -> list[Record]:
