@@ -82,3 +82,82 @@ def csrf_of(client: TestClient) -> str:
     match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
     assert match is not None
     return match.group(1)
+
+
+def include_studies(app: Any, records: tuple[int, ...] = (1, 2)) -> None:
+    """Reviewers B and D include ``records`` at both stages; both are unblinded.
+
+    The other records are excluded by both (at title and abstract), so that the
+    studies included at full text are exactly ``records``.
+    """
+    from metareview.review import screening as sc
+
+    review = app.state.review
+    protocol = review.protocol()
+    with review.store() as store:
+        every = [r for (r,) in store.conn.execute("SELECT id FROM records")]
+        for rid in every:
+            decision = "include" if rid in records else "exclude"
+            for who in (REVIEWER, SECOND):
+                sc.record_decision(store, protocol, rid, who, "ta", decision)
+        sc.unblind(store, protocol, "ta", OWNER)
+        for rid in records:
+            for who in (REVIEWER, SECOND):
+                sc.record_decision(store, protocol, rid, who, "ft", "include")
+        sc.unblind(store, protocol, "ft", OWNER)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def need_chromium() -> None:
+    """Skip without Debian's chromium, except in CI where it must be there."""
+    import os
+    from pathlib import Path
+
+    import pytest
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"chromium missing in CI: {CHROMIUM}")
+        pytest.skip(f"chromium not available: {CHROMIUM}")
+
+
+def free_port() -> int:
+    """A free TCP port of 127.0.0.1."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Served:
+    """An app under uvicorn in a thread on 127.0.0.1 (a context manager)."""
+
+    def __init__(self, app: Any) -> None:
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning"
+        )
+        self.server = uvicorn.Server(config)
+
+    def __enter__(self) -> str:
+        import threading
+        import time
+
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start within 10 s")
+            time.sleep(0.05)
+        return self.url
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

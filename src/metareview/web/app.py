@@ -18,12 +18,15 @@ from .auth import session_user
 from .db import Review
 from .render import page
 from .routes import (
+    analysis,
     auth,
     conflicts,
     dashboard,
     dedup,
+    extraction,
     imports,
     people,
+    rob,
     screening,
     status,
 )
@@ -102,6 +105,9 @@ def create_app(folder: str | Path, *, max_upload_bytes: int = 50 * 2**20) -> Fas
         screening,
         conflicts,
         status,
+        extraction,
+        rob,
+        analysis,
     ):
         app.include_router(module.router)
     _handlers(app)
