@@ -77,6 +77,17 @@ def test_import_then_dedup_links_the_duplicate(tmp_path: Path) -> None:
     assert _count(folder, "SELECT count(*) FROM duplicate_links") == 1
 
 
+def test_dedup_of_a_project_without_duplicates(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    a = tmp_path / "medline.ris"
+    a.write_text(RIS_A, encoding="utf-8")
+    assert runner.invoke(app, ["import", str(folder), str(a)]).exit_code == 0
+    result = runner.invoke(app, ["dedup", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "2 records, 2 unique" in result.output
+    assert _count(folder, "SELECT count(*) FROM duplicate_links") == 0
+
+
 def test_reimport_is_refused_unless_forced(tmp_path: Path) -> None:
     folder = _project(tmp_path)
     a = tmp_path / "medline.ris"

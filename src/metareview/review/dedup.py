@@ -145,9 +145,11 @@ def find_duplicates(
     clusters = pd.Series(
         [labels[first[r]] for r in roots], index=labels, name="cluster"
     )
-    pairs = pd.DataFrame(
-        kept, columns=["i", "j", "confidence", "reason", "duplicate"]
-    ).sort_values(["i", "j"], ignore_index=True)
+    pairs = (
+        pd.DataFrame(kept, columns=["i", "j", "confidence", "reason", "duplicate"])
+        .astype({"confidence": float, "reason": object, "duplicate": bool})
+        .sort_values(["i", "j"], ignore_index=True)
+    )
     if len(pairs):
         pairs["i"] = labels[pairs["i"].to_numpy(dtype=np.intp)]
         pairs["j"] = labels[pairs["j"].to_numpy(dtype=np.intp)]
