@@ -256,3 +256,30 @@ def test_malformed_export_names_import_stage_file_and_line(tmp_path):
     assert err.value.stage == "import"
     assert err.value.file == str(bad)
     assert err.value.row == 5
+
+
+def test_decisions_made_in_the_project_count_without_csv_files(tmp_path):
+    from metareview.review import screening as sc
+    from metareview.review._pipeline_intake import screening_state
+    from metareview.review.intake import import_files
+    from metareview.review.project import init_project
+
+    folder = tmp_path / "review"
+    init_project(folder)
+    export = tmp_path / "export.ris"
+    export.write_text(
+        "TY  - JOUR\nTI  - A trial of help-seeking\nAU  - Smith, J\nPY  - 2020\n"
+        "ER  - \n\nTY  - JOUR\nTI  - Rivers and sediment\nAU  - Doe, A\nPY  - 2019\n"
+        "ER  - \n\n",
+        encoding="utf-8",
+    )
+    import_files(folder, [export])
+    with sc.open_review(folder) as (store, protocol):
+        assert screening_state(folder, store, protocol) is None  # nothing screened
+        for who in ("Reviewer A", "Reviewer B"):
+            sc.record_decision(store, protocol, 1, who, "ta", "include")
+            sc.record_decision(store, protocol, 2, who, "ta", "exclude")
+        status = screening_state(folder, store, protocol)
+    assert status is not None
+    assert status["prisma"]["screened"] == 2
+    assert status["prisma"]["excluded_screening"] == 1

@@ -172,14 +172,20 @@ def _dedup_note(d: Any) -> str:
 
 
 def screening_state(root: Path, store: Store, protocol: Protocol) -> Any:
-    """Import ``screening/*.csv`` decisions; return the screening status."""
+    """Import ``screening/*.csv`` decisions; return the screening status.
+
+    Decisions made in ``review.db`` (``metareview screen``, the web app) count
+    as much as imported ones; None when there are none at all (the studies
+    then come from the extraction files).
+    """
     from ._screening_csv import import_decisions
     from .prisma import screening_status
 
     files = _files(root / SCREENING, ".csv")
     for f in files:
         _guard("screening", f, import_decisions, store, protocol, f)
-    if not files:
+    screened = store.conn.execute("SELECT 1 FROM screening_events LIMIT 1")
+    if screened.fetchone() is None:
         return None
     return screening_status(store, protocol)
 
