@@ -1,7 +1,7 @@
 """Screening prioritisation against random order and ASReview, on labelled sets.
 
 Run: ``.venv/bin/python benchmarks/bench_screening.py [--no-asreview]
-[--datasets Nelson_2002,Oud_2018] [--model svm] [--seeds 42,43,44]``.
+[--datasets Nelson_2002,Oud_2018] [--model svm] [--seeds 42,43,44] [--per-seed]``.
 
 Reads every labelled set with text in ``../shared/data/screening-*``
 (SOURCES.md §2: the two makita sets and the six SYNERGY sets with metadata),
@@ -9,7 +9,8 @@ replays screening with :func:`metareview.review.priority.simulate_screening`
 and prints, per set (means over the seeds): records, included, WSS@95 of ours,
 of ASReview's default model and of random order (mean of 20 random orders),
 our recall and number screened when the stopping guide says stop, our median
-seconds per retrain, and ASReview's total seconds. Both tools start from the
+seconds per retrain, and ASReview's total seconds (``--per-seed`` adds one
+line per seed with both tools' WSS@95, to show the spread). Both tools start from the
 same prior records (one included, one excluded, drawn with the seed) and both
 WSS values come from
 :func:`metareview.review.priority.wss` on each tool's screening order, priors
@@ -173,6 +174,9 @@ def main() -> None:
     ap.add_argument("--datasets", default=",".join(SETS), help="comma-separated")
     ap.add_argument("--model", default="svm")
     ap.add_argument("--seeds", default="42,43,44", help="comma-separated; mean shown")
+    ap.add_argument(
+        "--per-seed", action="store_true", help="also print WSS@95 of each seed"
+    )
     args = ap.parse_args()
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     unknown = set(names) - set(SETS)
@@ -202,6 +206,10 @@ def main() -> None:
             f"{m['fit'] * 1000:>8.1f}{asr_s:>7}{m['our_s']:>7.0f}",
             flush=True,
         )
+        if args.per_seed:
+            for seed, r in zip(seeds, runs, strict=True):
+                asr = "" if args.no_asreview else f"{r['asr']:.3f}"
+                print(f"{'  seed ' + str(seed):<33}{r['wss']:>7.3f}{asr:>7}")
     t1k, t9k = time_retrain_10k(seeds[0])
     print(f"10,000 records: one retrain {t1k:.3f} s (1,000 labelled), ", end="")
     print(f"{t9k:.3f} s (9,000 labelled)")

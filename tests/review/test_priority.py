@@ -11,6 +11,7 @@ from numpy.testing import assert_allclose
 
 from helpers import shared_data
 from metareview._validate import InputError, InputTypeError
+from metareview.review._priority_model import class_weights, record_texts
 from metareview.review.priority import (
     Ranker,
     rank_records,
@@ -76,6 +77,45 @@ def test_ranker_keeps_features_and_ranks_many_times():
     assert len(a) == 57
     assert len(b) == 50
     assert truth.loc[b.index[:9]].eq(1).all()
+
+
+def test_class_weights_hand_computed():
+    # 1 relevant, 3 irrelevant, k = 5: w1 = 5 * 4 / (6 * 1) = 10/3,
+    # w0 = 4 / (6 * 3) = 2/9; totals 10/3 = 5 * (3 * 2/9); mean weight 1.
+    w = class_weights(np.array([1, 0, 0, 0]), 5.0)
+    assert_allclose([w[1], w[0]], [10 / 3, 2 / 9], rtol=RTOL)
+    # k = 1 is "balanced" (King & Zeng 2001): n / (2 n_c) = 10/4 and 10/16.
+    w = class_weights(np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 0]), 1.0)
+    assert_allclose([w[1], w[0]], [10 / 4, 10 / 16], rtol=RTOL)
+
+
+def test_record_texts_repeats_the_title():
+    recs = pd.DataFrame({"title": ["Statin trial", None], "abstract": ["LDL", "x"]})
+    assert record_texts(recs).tolist() == ["Statin trial Statin trial LDL", "x"]
+    assert record_texts(recs, title_weight=1).tolist() == ["Statin trial LDL", "x"]
+    for bad in (0, 1.5, True):
+        with pytest.raises(InputError, match="title_weight must be an integer"):
+            record_texts(recs, title_weight=bad)
+
+
+def test_title_weight_favours_title_matches():
+    # Candidates a and b hold the same words, "alpha" in a's title and in b's
+    # abstract. Counted once, the title makes them tie (their only difference,
+    # the bigram order, is unseen in training); counted twice, the title term
+    # of the relevant record weighs more, and a's title matches it.
+    recs = pd.DataFrame(
+        {
+            "title": ["alpha", "gamma", "alpha", "zeta"],
+            "abstract": ["beta", "delta", "zeta", "alpha"],
+        },
+        index=["rel", "irr", "a", "b"],
+    )
+    labels = pd.Series({"rel": 1, "irr": 0})
+    once = Ranker(recs, title_weight=1).rank(labels, rng=0)
+    assert once["a"] == pytest.approx(once["b"], abs=1e-12)
+    twice = Ranker(recs).rank(labels, rng=0)
+    assert twice.index.tolist() == ["a", "b"]
+    assert twice["a"] > twice["b"] + 1e-3
 
 
 # ------------------------------------------------------------------ input errors
