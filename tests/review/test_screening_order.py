@@ -101,3 +101,21 @@ def test_status_gives_each_reviewer_a_stopping_guide(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     assert "Stopping guide, title/abstract" in out.output
     assert "Reviewer A: 8 of 8 screened, 4 relevant" in out.output
+
+
+def test_stopping_guide_ignores_records_linked_as_duplicates_later(
+    tmp_path: Path,
+) -> None:
+    from metareview.review.intake import decide_pair
+    from metareview.review.prisma import screening_status
+
+    folder = project(tmp_path)
+    with sc.open_review(folder) as (store, p):
+        for rid in (1, 2, 3, 4):
+            sc.record_decision(
+                store, p, rid, A, "ta", "include" if rid % 2 else "exclude"
+            )
+    decide_pair(folder, 1, 3, same=True, reviewer=A)  # 3 is found to duplicate 1
+    with sc.open_review(folder) as (store, p):
+        guide = screening_status(store, p)["stopping"][A]
+    assert (guide["screened"], guide["records"], guide["relevant"]) == (3, 7, 1)

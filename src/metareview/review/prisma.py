@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 
 from ._screening_blinding import is_unblinded
-from ._screening_state import STAGES, STATUSES, current_decisions, outcome_frame
+from ._screening_state import (
+    STAGES,
+    STATUSES,
+    current_decisions,
+    outcome_frame,
+    unique_ids,
+)
 from .protocol import Protocol
 from .store import Store
 
@@ -165,6 +171,7 @@ def _stopping(store: Store, protocol: Protocol) -> dict[str, dict[str, Any]]:
     relevant = {"include": 1, "maybe": 1, "exclude": 0}
     out: dict[str, dict[str, Any]] = {}
     resolvers = set(protocol.screening.resolved_by)
+    unique = set(unique_ids(store.conn))
     for reviewer in (r.name for r in protocol.reviewers if r.name not in resolvers):
         mine = current_decisions(store.conn, "title_abstract", reviewer=reviewer)
         if mine.empty:
@@ -175,8 +182,9 @@ def _stopping(store: Store, protocol: Protocol) -> dict[str, dict[str, Any]]:
             " ORDER BY min(id)",
             (reviewer,),
         ).fetchall()
+        # decisions on records still screened (not linked as duplicates since)
         current = dict(zip(mine["record_id"], mine["decision"], strict=True))
-        order = [relevant[current[r]] for (r,) in rows if r in current]
+        order = [relevant[current[r]] for (r,) in rows if r in current and r in unique]
         total = progress(store, protocol, reviewer, "title_abstract").total
         guide = stopping_guide(order, total)
         out[reviewer] = {
