@@ -11,11 +11,11 @@ from __future__ import annotations
 import pandas as pd
 
 from .._validate import InputError
+from ._screening_events import current_decisions
 from ._screening_state import (
     STAGES,
     check_reason,
     check_record,
-    current_decisions,
     is_owner,
     outcome_frame,
     person,

@@ -21,16 +21,18 @@ import pandas as pd
 
 from .._validate import InputError
 from ._screening_blinding import is_unblinded, resolve, unblind
+from ._screening_events import (
+    current_decisions,
+    resolutions,
+)
 from ._screening_ids import IDENTIFIERS, identify
 from ._screening_state import (
     DECISIONS,
     STAGES,
     check_reason,
-    current_decisions,
     decide,
     is_owner,
     person,
-    resolutions,
     screener,
     stage_name,
 )

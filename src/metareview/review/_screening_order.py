@@ -7,18 +7,21 @@ their decisions change, as soon as they have at least one of each. Until then,
 and at full text, records come in id order. See
 :func:`metareview.review.priority.rank_records`.
 
-The TF-IDF features of a record set are fitted once and kept while the set is
-unchanged; the ranking of a reviewer is kept until their decisions change, so a
-page that asks for the queue again does not refit.
+The records' fields (:func:`records_frame`) are read and the TF-IDF features
+of a record set fitted once, and kept while the set is unchanged (records are
+only ever added); the ranking of a reviewer is kept until their decisions
+change, so a page that asks for the queue again does not refit, and a request
+reads only the ids it needs.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, TypeVar
 
 import pandas as pd
 
-from ._screening_state import current_decisions
+from ._screening_events import current_rows
 from .store import Store
 
 if TYPE_CHECKING:
@@ -29,50 +32,80 @@ V = TypeVar("V")
 
 _LABELS = {"include": 1, "maybe": 1, "exclude": 0}
 _KEEP = 8  # rankers and rankings kept (one process serves one or a few reviews)
-_rankers: dict[tuple[str, int, int], Ranker] = {}
-_rankings: dict[tuple[object, ...], list[int]] = {}
+_TEXT = ["id", "title", "abstract", "keywords"]
+_frames: dict[tuple[object, ...], pd.DataFrame] = {}
+_rankers: dict[int, tuple[pd.DataFrame, Ranker]] = {}  # by id() of the frame
+_rankings: dict[tuple[object, ...], tuple[pd.DataFrame, list[int]]] = {}
+_lock = threading.Lock()  # web requests run in threads (one fit of the features)
 
 
 def relevance_order(
-    candidates: pd.DataFrame, *, store: Store, reviewer: str, stage: str
-) -> pd.DataFrame:
-    """Return ``candidates`` (columns as the queue) by predicted relevance.
+    ids: list[int], *, store: Store, reviewer: str, stage: str
+) -> list[int]:
+    """Return the record ids ``ids`` in queue order: by predicted relevance.
 
     Records the model cannot rank (fewer than one include and one exclude
-    among the reviewer's decisions, or full text) keep id order.
+    among the reviewer's decisions, or full text) keep id order. A ranking is
+    kept until the reviewer's decisions change, so asking again costs a dict
+    look-up.
     """
-    base = candidates.sort_values("id", kind="stable").reset_index(drop=True)
+    base = sorted(ids)
     if stage != "title_abstract" or len(base) < 2:
         return base
-    mine = current_decisions(store.conn, stage, reviewer=reviewer)
-    labels = mine.set_index("record_id")["decision"].map(_LABELS)
-    if labels.nunique() < 2:
-        return base
-    key = (str(store.path), reviewer, stage, tuple(labels.items()))
-    order = _rankings.get(key)
-    if order is None:
-        order = _rank(store, labels)
-        _remember(_rankings, key, order)
-    position = {rid: i for i, rid in enumerate(order)}
-    rank = base["id"].map(position).fillna(len(position))
-    return base.iloc[rank.argsort(kind="stable")].reset_index(drop=True)
-
-
-def _rank(store: Store, labels: pd.Series) -> list[int]:
-    from .priority import Ranker
-
-    records = pd.read_sql_query(
-        "SELECT id, title, abstract, keywords FROM records ORDER BY id",
-        store.conn,
-        index_col="id",
+    rows = current_rows(
+        store.conn, stage, reviewer=reviewer, columns="e.record_id, e.decision"
     )
-    key = (str(store.path), len(records), int(records.index.max()))
-    ranker = _rankers.get(key)
-    if ranker is None:
-        ranker = Ranker(records)
-        _remember(_rankers, key, ranker)
-    labels = labels[labels.index.isin(records.index)].astype(int)
-    return [int(i) for i in ranker.rank(labels, rng=0).index]
+    labels = tuple((int(rid), _LABELS[d]) for rid, d in rows)
+    if len({y for _, y in labels}) < 2:
+        return base
+    frame = records_frame(store, _TEXT)
+    key = (id(frame), reviewer, stage, labels)
+    kept = _rankings.get(key)
+    if kept is None or kept[0] is not frame:  # an id() is unique while alive
+        kept = (frame, _rank(frame, dict(labels)))
+        with _lock:
+            _remember(_rankings, key, kept)
+    wanted = set(base)
+    out = [rid for rid in kept[1] if rid in wanted]
+    if len(out) < len(base):  # not ranked: after the ranked ones, in id order
+        ranked = set(out)
+        out += [rid for rid in base if rid not in ranked]
+    return out
+
+
+def records_frame(store: Store, columns: list[str]) -> pd.DataFrame:
+    """All records' ``columns`` (the first is ``id``), kept while the set is unchanged.
+
+    Records are only ever added, each import as a batch with the SHA-256 of its
+    file, so the record count, the largest id and the batches identify the
+    set; a request reads only those (the batches table has a row per import).
+    """
+    count, top = store.conn.execute("SELECT count(*), max(id) FROM records").fetchone()
+    batches = store.conn.execute(
+        "SELECT group_concat(id || ':' || sha256, ',') FROM batches"
+    ).fetchone()[0]
+    key = (str(store.path), int(count), int(top or 0), str(batches), tuple(columns))
+    with _lock:
+        frame = _frames.get(key)
+        if frame is None:
+            frame = pd.read_sql_query(
+                f"SELECT {', '.join(columns)} FROM records ORDER BY id", store.conn
+            )
+            _remember(_frames, key, frame)
+        return frame
+
+
+def _rank(frame: pd.DataFrame, labels: dict[int, int]) -> list[int]:
+    with _lock:
+        ranker = _rankers.get(id(frame))
+        if ranker is None or ranker[0] is not frame:
+            from .priority import Ranker
+
+            ranker = (frame, Ranker(frame.set_index("id")))
+            _remember(_rankers, id(frame), ranker)
+    known = {rid: y for rid, y in labels.items() if rid in ranker[1].ids}
+    series = pd.Series(known, dtype="int64")
+    return [int(i) for i in ranker[1].rank(series, rng=0).index]
 
 
 def _remember(cache: dict[K, V], key: K, value: V) -> None:

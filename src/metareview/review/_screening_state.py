@@ -10,15 +10,22 @@ the CSV import.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import pandas as pd
 
 from .._validate import InputError
+from ._screening_events import (
+    Resolution,
+    current_rows,
+    duplicate_ids,
+    resolutions,
+    unique_ids,
+)
 from .protocol import Protocol
 
 STAGES = ("title_abstract", "full_text")
@@ -26,7 +33,6 @@ DECISIONS = ("include", "exclude", "maybe")
 STATUSES = ("included", "excluded", "conflict", "pending")
 _ALIASES = {"ta": "title_abstract", "ft": "full_text"}
 SEED_KEY = "screening.seed"
-DECISION_COLUMNS = ["record_id", "reviewer", "decision", "reason", "note", "decided_at"]
 
 
 def stage_name(stage: str) -> str:
@@ -86,71 +92,6 @@ def is_owner(protocol: Protocol, name: str) -> bool:
     return any(r.name == name and r.role == "owner" for r in protocol.reviewers)
 
 
-def current_decisions(
-    conn: sqlite3.Connection,
-    stage: str,
-    *,
-    record_id: int | None = None,
-    reviewer: str | None = None,
-) -> pd.DataFrame:
-    """Return the current decisions at ``stage``: latest per reviewer, not undone.
-
-    Columns record_id, reviewer, decision, reason, note, decided_at, ordered by
-    record and then by when the decision was made.
-    """
-    where, args = ["kind != 'resolution'", "stage = ?"], [stage]
-    if record_id is not None:
-        where.append("record_id = ?")
-        args.append(str(record_id))
-    if reviewer is not None:
-        where.append("reviewer = ?")
-        args.append(reviewer)
-    sql = (
-        "SELECT e.record_id, e.reviewer, e.decision, e.reason, e.note, e.decided_at"
-        " FROM screening_events AS e JOIN (SELECT max(id) AS id FROM"
-        f" screening_events WHERE {' AND '.join(where)} GROUP BY record_id,"
-        " reviewer) AS last ON last.id = e.id WHERE e.kind = 'decision'"
-        " ORDER BY e.record_id, e.id"
-    )
-    rows = conn.execute(sql, args).fetchall()
-    return pd.DataFrame(rows, columns=DECISION_COLUMNS)
-
-
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    """The latest resolution of a record's conflict at a stage."""
-
-    decision: str
-    reason: str | None
-    by: str
-    consensus: bool
-
-
-def resolutions(
-    conn: sqlite3.Connection, stage: str, record_id: int | None = None
-) -> dict[int, Resolution]:
-    """Return the latest resolution per record at ``stage``."""
-    only = "" if record_id is None else " AND record_id = ?"
-    args: tuple[object, ...] = (stage,) if record_id is None else (stage, record_id)
-    rows = conn.execute(
-        "SELECT e.record_id, e.decision, e.reason, e.reviewer, e.consensus"
-        " FROM screening_events AS e JOIN (SELECT max(id) AS id FROM"
-        " screening_events WHERE kind = 'resolution' AND stage = ?"
-        f"{only} GROUP BY record_id) AS last ON last.id = e.id",
-        args,
-    ).fetchall()
-    return {int(r): Resolution(d, why, by, bool(c)) for r, d, why, by, c in rows}
-
-
-def unique_ids(conn: sqlite3.Connection) -> list[int]:
-    """Ids of the records screened: those not linked as a duplicate of another."""
-    rows = conn.execute(
-        "SELECT r.id FROM records AS r LEFT JOIN current_duplicates AS d"
-        " ON d.record_id = r.id WHERE d.duplicate_of IS NULL ORDER BY r.id"
-    )
-    return [int(r) for (r,) in rows]
-
-
 def seed(conn: sqlite3.Connection, protocol: Protocol) -> int:
     """Return the seed of the dual-screening sample (protocol's, else stored).
 
@@ -171,6 +112,7 @@ def seed(conn: sqlite3.Connection, protocol: Protocol) -> int:
     return int(row[0])
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def in_sample(seed_: int, stage: str, record_id: int, fraction: float) -> bool:
     """Whether a record is in the dual-screening sample of a stage.
 
@@ -266,15 +208,7 @@ def outcome_frame(
         if ta is None:
             ta = outcome_frame(conn, protocol, "title_abstract")
         ids = ta.loc[ta["status"] == "included", "record_id"].astype(int).tolist()
-    current = current_decisions(conn, stage)
-    by_record: dict[int, list[tuple[str, str | None]]] = {}
-    for rid, d, why in zip(
-        current["record_id"].tolist(),
-        current["decision"].tolist(),
-        current["reason"].tolist(),
-        strict=True,
-    ):
-        by_record.setdefault(int(rid), []).append((d, why))
+    by_record = _by_record(conn, stage)
     resolved = resolutions(conn, stage)
     seed_ = sample_seed(conn, protocol)
     rows = []
@@ -286,6 +220,37 @@ def outcome_frame(
     return pd.DataFrame(rows, columns=OUTCOME_COLUMNS)
 
 
+def _by_record(
+    conn: sqlite3.Connection, stage: str
+) -> dict[int, list[tuple[str, str | None]]]:
+    """Each record's current ``(decision, reason)`` pairs at ``stage``."""
+    by_record: dict[int, list[tuple[str, str | None]]] = {}
+    rows = current_rows(conn, stage, columns="e.record_id, e.decision, e.reason")
+    for rid, d, why in rows:
+        by_record.setdefault(int(rid), []).append((d, why))
+    return by_record
+
+
+def included_ids(conn: sqlite3.Connection, protocol: Protocol) -> list[int]:
+    """Ids of the records included at title and abstract (eligible at full text).
+
+    The same rules as :func:`outcome_frame`, judged only for the records with a
+    current decision or a resolution: any other record is pending.
+    """
+    stage = STAGES[0]
+    by_record = _by_record(conn, stage)
+    resolved = resolutions(conn, stage)
+    duplicates = duplicate_ids(conn)
+    seed_ = sample_seed(conn, protocol)
+    out = []
+    for rid in sorted((set(by_record) | set(resolved)) - duplicates):
+        n = needed(protocol, seed_, stage, rid)
+        decisions = by_record.get(rid, [])
+        if judge(stage, decisions, n, resolved.get(rid))[0] == "included":
+            out.append(rid)
+    return out
+
+
 def record_outcome(
     conn: sqlite3.Connection, protocol: Protocol, stage: str, record_id: int
 ) -> str | None:
@@ -295,8 +260,9 @@ def record_outcome(
             return None
     elif record_id not in _unique(conn, record_id):
         return None
-    current = current_decisions(conn, stage, record_id=record_id)
-    decisions = list(current[["decision", "reason"]].itertuples(index=False, name=None))
+    columns = "e.decision, e.reason"
+    rows = current_rows(conn, stage, record_id=record_id, columns=columns)
+    decisions = [(d, r) for d, r in rows]
     n = needed(protocol, sample_seed(conn, protocol), stage, record_id)
     resolution = resolutions(conn, stage, record_id).get(record_id)
     return judge(stage, decisions, n, resolution)[0]
@@ -378,10 +344,15 @@ def decide(
                 f"record {record_id} is not eligible for full-text screening: its "
                 f"title/abstract outcome is {ta!r}, not 'included'"
             )
-    current = current_decisions(conn, stage, record_id=record_id)
-    others = set(current["reviewer"]) - {reviewer}
+    reviewers = {
+        str(who)
+        for (who,) in current_rows(
+            conn, stage, record_id=record_id, columns="e.reviewer"
+        )
+    }
+    others = reviewers - {reviewer}
     n = needed(protocol, sample_seed(conn, protocol), stage, record_id)
-    if reviewer not in set(current["reviewer"]) and len(others) >= n:
+    if reviewer not in reviewers and len(others) >= n:
         raise InputError(
             f"record {record_id} already has the {n} reviewer(s) it needs at "
             f"{stage} ({', '.join(sorted(others))})"

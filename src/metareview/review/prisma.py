@@ -14,12 +14,14 @@ import numpy as np
 import pandas as pd
 
 from ._screening_blinding import is_unblinded
+from ._screening_events import (
+    current_decisions,
+    unique_ids,
+)
 from ._screening_state import (
     STAGES,
     STATUSES,
-    current_decisions,
     outcome_frame,
-    unique_ids,
 )
 from .protocol import Protocol
 from .store import Store

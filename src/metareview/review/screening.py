@@ -30,6 +30,7 @@ counts are the review's totals, for the owner: they take no viewer.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,18 +47,22 @@ from ._screening_blinding import (
     visible_decisions,
 )
 from ._screening_csv import export_decisions, import_decisions
-from ._screening_order import relevance_order
+from ._screening_events import (
+    current_decisions,
+    taken,
+    unique_ids,
+)
+from ._screening_order import records_frame, relevance_order
 from ._screening_state import (
     DECISIONS,
     STAGES,
-    current_decisions,
     decide,
+    included_ids,
     needed,
     outcome_frame,
     sample_seed,
     screener,
     stage_name,
-    unique_ids,
 )
 from .project import DATABASE
 from .protocol import Protocol, load_protocol
@@ -224,30 +229,67 @@ def my_decisions(store: Store, reviewer: str, stage: str) -> pd.DataFrame:
     return frame.drop(columns="reviewer").reset_index(drop=True)
 
 
+#: The last :func:`_open_ids` of each open store, with the state it was derived
+#: from (one entry per store, dropped with it).
+_open_memo: weakref.WeakKeyDictionary[
+    Store, tuple[tuple[object, ...], tuple[int, ...], int]
+] = weakref.WeakKeyDictionary()
+
+
 def _open_ids(
     store: Store, protocol: Protocol, reviewer: str, stage: str
 ) -> tuple[list[int], int]:
-    """Ids still to screen by ``reviewer``, and the number they have done."""
+    """Ids still to screen by ``reviewer`` (in id order), and the number done.
+
+    Two indexed queries and one pass over the eligible ids: the eligible
+    records, and per record the number of current reviewers and whether
+    ``reviewer`` is one of them. The answer is kept for the store until its
+    database changes (``PRAGMA data_version`` counts the other connections'
+    commits, ``total_changes`` this one's), so a page that asks for the queue
+    and the progress derives the state once.
+    """
+    conn = store.conn
+    s = protocol.screening
+    version = conn.execute("PRAGMA data_version").fetchone()[0]
+    rules = (s.reviewers_per_record, s.dual_fraction, s.seed)
+    key: tuple[object, ...] = (reviewer, stage, version, conn.total_changes, rules)
+    kept = _open_memo.get(store)
+    if kept is not None and kept[0] == key:
+        return list(kept[1]), kept[2]
+    result = _derive_open_ids(store, protocol, reviewer, stage)
+    _open_memo[store] = (key, tuple(result[0]), result[1])
+    return result
+
+
+def _derive_open_ids(
+    store: Store, protocol: Protocol, reviewer: str, stage: str
+) -> tuple[list[int], int]:
     conn = store.conn
     if stage == "title_abstract":
         eligible = unique_ids(conn)
     else:
-        ta = outcome_frame(conn, protocol, "title_abstract")
-        eligible = ta.loc[ta["status"] == "included", "record_id"].tolist()
-    current = current_decisions(conn, stage)
-    mine = set(current.loc[current["reviewer"] == reviewer, "record_id"])
-    taken = current["record_id"].value_counts().to_dict()
+        eligible = included_ids(conn, protocol)
+    counts = taken(conn, stage, reviewer)
     seed_ = sample_seed(conn, protocol)
-    open_ = [
-        int(rid)
-        for rid in eligible
-        if rid not in mine and taken.get(rid, 0) < needed(protocol, seed_, stage, rid)
-    ]
-    done = len(mine & set(eligible))
+    fixed = needed(protocol, None, stage, 0) if seed_ is None else None
+    open_, done, none = [], 0, (0, False)
+    for rid in eligible:
+        n, mine = counts.get(rid, none)
+        if mine:
+            done += 1
+        elif n < (fixed or needed(protocol, seed_, stage, rid)):
+            open_.append(rid)
     return open_, done
 
 
-def queue(store: Store, protocol: Protocol, reviewer: str, stage: str) -> pd.DataFrame:
+def queue(
+    store: Store,
+    protocol: Protocol,
+    reviewer: str,
+    stage: str,
+    *,
+    limit: int | None = None,
+) -> pd.DataFrame:
     """Return the records a reviewer still has to screen at a stage, in order.
 
     A record is in the queue when it is eligible at the stage, the reviewer
@@ -255,16 +297,22 @@ def queue(store: Store, protocol: Protocol, reviewer: str, stage: str) -> pd.Dat
     :data:`QUEUE_COLUMNS`. At title and abstract the order is by predicted
     relevance, learnt from the reviewer's own decisions once there is one
     include and one exclude (``_screening_order``); id order before that and at
-    full text.
+    full text. ``limit`` keeps only the first records (the text of the others
+    is not read): ``limit=1`` is the next record.
     """
     stage = stage_name(stage)
     screener(protocol, reviewer)
+    if limit is not None and (
+        isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+    ):
+        raise InputError(f"limit must be a non-negative integer or None; got {limit!r}")
     ids, _ = _open_ids(store, protocol, reviewer, stage)
-    records = pd.read_sql_query(
-        f"SELECT {', '.join(QUEUE_COLUMNS)} FROM records ORDER BY id", store.conn
-    )
-    candidates = records[records["id"].isin(ids)]
-    return relevance_order(candidates, store=store, reviewer=reviewer, stage=stage)
+    order = relevance_order(ids, store=store, reviewer=reviewer, stage=stage)
+    if limit is not None:
+        order = order[:limit]
+    records = records_frame(store, QUEUE_COLUMNS)
+    at = pd.Index(records["id"]).get_indexer(order)
+    return records.iloc[at].reset_index(drop=True)
 
 
 def progress(store: Store, protocol: Protocol, reviewer: str, stage: str) -> Progress:

@@ -89,10 +89,10 @@ def rows_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _next_record(
     store: Store, protocol: Protocol, user: User, stage: str
 ) -> dict[str, Any] | None:
-    q = sc.queue(store, protocol, user.name, stage)
+    q = sc.queue(store, protocol, user.name, stage, limit=1)
     if q.empty:
         return None
-    return rows_of(q.head(1))[0]
+    return rows_of(q)[0]
 
 
 def _last_decision(store: Store, user: User, stage: str) -> dict[str, Any] | None:

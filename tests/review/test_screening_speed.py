@@ -1,0 +1,137 @@
+"""Screening state derived fast: limits, kept state and when it is derived again.
+
+Expected values are worked out by hand from the rules in
+``metareview.review.screening`` on four or six records; the project is the
+``metareview init`` template (Reviewer A owner, Reviewer B screens, two per
+record unless the test changes it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from metareview._validate import InputError
+from metareview.review import _priority_model
+from metareview.review import screening as sc
+from metareview.review.intake import import_files
+from metareview.review.project import init_project
+from metareview.review.protocol import Protocol, Screening
+from metareview.review.store import open_store
+
+A, B = "Reviewer A", "Reviewer B"
+TITLES = [
+    "Help-seeking intervention for depression: a randomised trial",
+    "Sediment transport in alpine rivers",
+    "Mental help-seeking intentions after a depression intervention",
+    "Glacial erosion and river sediment budgets",
+]
+
+
+def export(path: Path, titles: list[str], first: int) -> Path:
+    path.write_text(
+        "".join(
+            f"TY  - JOUR\nTI  - {t}\nAU  - Author{i}, A\nPY  - 2020\n"
+            f"DO  - 10.1000/speed.{i}\nER  - \n\n"
+            for i, t in enumerate(titles, start=first)
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "review"
+    init_project(folder)
+    import_files(folder, [export(tmp_path / "a.ris", TITLES, 1)], database="PubMed")
+    return folder
+
+
+def one_per_record(p: Protocol) -> Protocol:
+    return p.model_copy(update={"screening": Screening(reviewers_per_record=1)})
+
+
+def test_queue_limit_keeps_the_first_records(tmp_path: Path) -> None:
+    with sc.open_review(project(tmp_path)) as (store, p):
+        sc.record_decision(store, p, 1, A, "ta", "include")
+        # A decided record 1: A's queue is 2, 3, 4 in id order (one class only)
+        assert sc.queue(store, p, A, "ta", limit=2)["id"].tolist() == [2, 3]
+        first = sc.queue(store, p, A, "ta", limit=1)
+        assert first["title"].tolist() == [TITLES[1]]
+        empty = sc.queue(store, p, A, "ta", limit=0)
+        assert empty.empty
+        assert list(empty.columns) == sc.QUEUE_COLUMNS
+        assert sc.queue(store, p, A, "ta", limit=10)["id"].tolist() == [2, 3, 4]
+        for bad in (-1, True, 1.5):
+            with pytest.raises(InputError, match="limit must be"):
+                sc.queue(store, p, A, "ta", limit=bad)  # type: ignore[arg-type]
+
+
+def test_another_connections_decisions_are_seen_at_once(tmp_path: Path) -> None:
+    folder = project(tmp_path)
+    with sc.open_review(folder) as (store, p):
+        p = one_per_record(p)
+        assert sc.progress(store, p, A, "ta") == sc.Progress(done=0, total=4)
+        with open_store(folder / "review.db") as other:
+            sc.record_decision(other, p, 2, A, "ta", "include")
+            sc.record_decision(other, p, 1, B, "ta", "exclude")
+        # A did record 2; record 1 has the one reviewer it needs (B): A's
+        # queue is 3, 4 and A's records are 2, 3, 4
+        assert sc.queue(store, p, A, "ta")["id"].tolist() == [3, 4]
+        assert sc.progress(store, p, A, "ta") == sc.Progress(done=1, total=3)
+        with open_store(folder / "review.db") as other:
+            sc.retract_decision(other, p, 2, A, "ta")
+        assert sc.queue(store, p, A, "ta")["id"].tolist() == [2, 3, 4]
+        assert sc.progress(store, p, A, "ta") == sc.Progress(done=0, total=3)
+        # the same store under other rules: two per record, record 1 is open
+        two = p.model_copy(update={"screening": Screening(reviewers_per_record=2)})
+        assert sc.progress(store, two, A, "ta") == sc.Progress(done=0, total=4)
+
+
+def test_records_imported_later_join_the_queue(tmp_path: Path) -> None:
+    folder = project(tmp_path)
+    with sc.open_review(folder) as (store, p):
+        sc.record_decision(store, p, 1, A, "ta", "include")
+        sc.record_decision(store, p, 2, A, "ta", "exclude")
+        assert sorted(sc.queue(store, p, A, "ta")["id"]) == [3, 4]
+    more = ["Depression help-seeking attitudes: a randomised trial", "Alpine erosion"]
+    import_files(folder, [export(tmp_path / "b.ris", more, 5)], database="Embase")
+    with sc.open_review(folder) as (store, p):
+        q = sc.queue(store, p, A, "ta")
+        assert sorted(q["id"]) == [3, 4, 5, 6]
+        assert q.set_index("id").loc[5, "title"] == more[0]
+        assert sc.progress(store, p, A, "ta") == sc.Progress(done=2, total=6)
+
+
+def test_a_queue_asked_again_does_not_refit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = {"features": 0, "fits": 0}
+    init, rank = _priority_model.Ranker.__init__, _priority_model.Ranker.rank
+
+    def counted_init(self: _priority_model.Ranker, *a: object, **k: object) -> None:
+        calls["features"] += 1
+        init(self, *a, **k)  # type: ignore[arg-type]
+
+    def counted_rank(self: _priority_model.Ranker, *a: object, **k: object) -> object:
+        calls["fits"] += 1
+        return rank(self, *a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_priority_model.Ranker, "__init__", counted_init)
+    monkeypatch.setattr(_priority_model.Ranker, "rank", counted_rank)
+    with sc.open_review(project(tmp_path)) as (store, p):
+        sc.record_decision(store, p, 1, A, "ta", "include")
+        sc.queue(store, p, A, "ta")  # one class: id order, no model
+        assert calls == {"features": 0, "fits": 0}
+        sc.record_decision(store, p, 2, A, "ta", "exclude")
+        first = sc.queue(store, p, A, "ta")["id"].tolist()
+        assert first == sc.queue(store, p, A, "ta")["id"].tolist()
+        sc.progress(store, p, A, "ta")
+        assert calls == {"features": 1, "fits": 1}
+        assert first == [3, 4]  # help-seeking (3) before geology (4)
+        sc.retract_decision(store, p, 2, A, "ta")
+        sc.record_decision(store, p, 4, A, "ta", "exclude")
+        # decisions changed (1 include, 4 exclude): refit; 3 before 2
+        assert sc.queue(store, p, A, "ta")["id"].tolist() == [3, 2]
+        assert calls == {"features": 1, "fits": 2}
