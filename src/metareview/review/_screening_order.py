@@ -34,8 +34,8 @@ _LABELS = {"include": 1, "maybe": 1, "exclude": 0}
 _KEEP = 8  # rankers and rankings kept (one process serves one or a few reviews)
 _TEXT = ["id", "title", "abstract", "keywords"]
 _frames: dict[tuple[object, ...], pd.DataFrame] = {}
-_rankers: dict[int, tuple[pd.DataFrame, Ranker]] = {}  # by id() of the frame
-_rankings: dict[tuple[object, ...], tuple[pd.DataFrame, list[int]]] = {}
+_rankers: dict[tuple[object, ...], Ranker] = {}  # by record set
+_rankings: dict[tuple[object, ...], list[int]] = {}  # by record set and labels
 _lock = threading.Lock()  # web requests run in threads (one fit of the features)
 
 
@@ -58,15 +58,15 @@ def relevance_order(
     labels = tuple((int(rid), _LABELS[d]) for rid, d in rows)
     if len({y for _, y in labels}) < 2:
         return base
-    frame = records_frame(store, _TEXT)
-    key = (id(frame), reviewer, stage, labels)
-    kept = _rankings.get(key)
-    if kept is None or kept[0] is not frame:  # an id() is unique while alive
-        kept = (frame, _rank(frame, dict(labels)))
+    records = _records_key(store)
+    key = (records, reviewer, stage, labels)
+    ranking = _rankings.get(key)
+    if ranking is None:
+        ranking = _rank(store, records, dict(labels))
         with _lock:
-            _remember(_rankings, key, kept)
+            _remember(_rankings, key, ranking)
     wanted = set(base)
-    out = [rid for rid in kept[1] if rid in wanted]
+    out = [rid for rid in ranking if rid in wanted]
     if len(out) < len(base):  # not ranked: after the ranked ones, in id order
         ranked = set(out)
         out += [rid for rid in base if rid not in ranked]
@@ -80,11 +80,22 @@ def records_frame(store: Store, columns: list[str]) -> pd.DataFrame:
     file, so the record count, the largest id and the batches identify the
     set; a request reads only those (the batches table has a row per import).
     """
+    return _frame(store, _records_key(store), columns)
+
+
+def _records_key(store: Store) -> tuple[object, ...]:
+    """Identify the record set: path, record count, largest id and batches."""
     count, top = store.conn.execute("SELECT count(*), max(id) FROM records").fetchone()
     batches = store.conn.execute(
         "SELECT group_concat(id || ':' || sha256, ',') FROM batches"
     ).fetchone()[0]
-    key = (str(store.path), int(count), int(top or 0), str(batches), tuple(columns))
+    return (str(store.path), int(count), int(top or 0), str(batches))
+
+
+def _frame(
+    store: Store, records: tuple[object, ...], columns: list[str]
+) -> pd.DataFrame:
+    key = (*records, tuple(columns))
     with _lock:
         frame = _frames.get(key)
         if frame is None:
@@ -95,17 +106,22 @@ def records_frame(store: Store, columns: list[str]) -> pd.DataFrame:
         return frame
 
 
-def _rank(frame: pd.DataFrame, labels: dict[int, int]) -> list[int]:
-    with _lock:
-        ranker = _rankers.get(id(frame))
-        if ranker is None or ranker[0] is not frame:
-            from .priority import Ranker
+def _rank(
+    store: Store, records: tuple[object, ...], labels: dict[int, int]
+) -> list[int]:
+    ranker = _rankers.get(records)
+    if ranker is None:
+        frame = _frame(store, records, _TEXT)
+        with _lock:  # one fit of the features per record set
+            ranker = _rankers.get(records)
+            if ranker is None:
+                from .priority import Ranker
 
-            ranker = (frame, Ranker(frame.set_index("id")))
-            _remember(_rankers, id(frame), ranker)
-    known = {rid: y for rid, y in labels.items() if rid in ranker[1].ids}
+                ranker = Ranker(frame.set_index("id"))
+                _remember(_rankers, records, ranker)
+    known = {rid: y for rid, y in labels.items() if rid in ranker.ids}
     series = pd.Series(known, dtype="int64")
-    return [int(i) for i in ranker[1].rank(series, rng=0).index]
+    return [int(i) for i in ranker.rank(series, rng=0).index]
 
 
 def _remember(cache: dict[K, V], key: K, value: V) -> None:

@@ -258,7 +258,7 @@ def record_outcome(
     if stage == "full_text":
         if record_outcome(conn, protocol, "title_abstract", record_id) != "included":
             return None
-    elif record_id not in _unique(conn, record_id):
+    elif _duplicate_of(conn, record_id) is not None:
         return None
     columns = "e.decision, e.reason"
     rows = current_rows(conn, stage, record_id=record_id, columns=columns)
@@ -268,25 +268,23 @@ def record_outcome(
     return judge(stage, decisions, n, resolution)[0]
 
 
-def _unique(conn: sqlite3.Connection, record_id: int) -> set[int]:
+def _duplicate_of(conn: sqlite3.Connection, record_id: int) -> int | None:
+    """Return the record that ``record_id`` is linked as a duplicate of, or None."""
     row = conn.execute(
         "SELECT duplicate_of FROM current_duplicates WHERE record_id = ?",
         (record_id,),
     ).fetchone()
-    return {record_id} if row is None or row[0] is None else set()
+    return None if row is None else row[0]
 
 
 def check_record(conn: sqlite3.Connection, record_id: int) -> None:
     """Raise unless the record exists and is not a duplicate of another."""
     if conn.execute("SELECT 1 FROM records WHERE id = ?", (record_id,)).fetchone():
-        row = conn.execute(
-            "SELECT duplicate_of FROM current_duplicates WHERE record_id = ?",
-            (record_id,),
-        ).fetchone()
-        if row is not None and row[0] is not None:
+        first = _duplicate_of(conn, record_id)
+        if first is not None:
             raise InputError(
-                f"record {record_id} is a duplicate of record {row[0]}; only the "
-                f"first record of a duplicate cluster is screened (record {row[0]})"
+                f"record {record_id} is a duplicate of record {first}; only the "
+                f"first record of a duplicate cluster is screened (record {first})"
             )
         return
     raise InputError(f"record_id {record_id} is not a record of this review")

@@ -15,13 +15,12 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from metareview._validate import InputError, InputTypeError, fraction
+from metareview._validate import InputError, InputTypeError, fraction, readonly
 from metareview.review._priority_model import (
     MODELS,
     Ranker,
@@ -209,11 +208,6 @@ class SimulationResult:
         )
 
 
-def _readonly(a: NDArray[Any]) -> NDArray[Any]:
-    a.setflags(write=False)
-    return a
-
-
 def _batch(n_labelled: int, retrain_every: int | None) -> int:
     if retrain_every is not None:
         return retrain_every
@@ -337,8 +331,8 @@ def simulate_screening(
     idx = np.asarray(order, dtype=np.int64)
     inc = y[idx]
     return SimulationResult(
-        order=_readonly(np.asarray(ranker.ids[idx], dtype=object)),
-        included=_readonly(inc.copy()),
+        order=readonly(np.asarray(ranker.ids[idx], dtype=object)),
+        included=readonly(inc.copy()),
         n_prior=len(prior),
         n_at_stop=stop_at,
         recall_at_stop=float(inc[:stop_at].sum() / n_rel),

@@ -16,8 +16,10 @@ import pandas as pd
 from ._screening_blinding import is_unblinded
 from ._screening_events import (
     current_decisions,
+    current_rows,
     unique_ids,
 )
+from ._screening_order import _LABELS
 from ._screening_state import (
     STAGES,
     STATUSES,
@@ -170,13 +172,19 @@ def _stopping(store: Store, protocol: Protocol) -> dict[str, dict[str, Any]]:
     from ._priority_stop import stopping_guide
     from .screening import progress
 
-    relevant = {"include": 1, "maybe": 1, "exclude": 0}
     out: dict[str, dict[str, Any]] = {}
     resolvers = set(protocol.screening.resolved_by)
     unique = set(unique_ids(store.conn))
     for reviewer in (r.name for r in protocol.reviewers if r.name not in resolvers):
-        mine = current_decisions(store.conn, "title_abstract", reviewer=reviewer)
-        if mine.empty:
+        current = dict(
+            current_rows(
+                store.conn,
+                "title_abstract",
+                reviewer=reviewer,
+                columns="e.record_id, e.decision",
+            )
+        )
+        if not current:
             continue
         rows = store.conn.execute(
             "SELECT record_id FROM screening_events WHERE stage = 'title_abstract'"
@@ -185,8 +193,7 @@ def _stopping(store: Store, protocol: Protocol) -> dict[str, dict[str, Any]]:
             (reviewer,),
         ).fetchall()
         # decisions on records still screened (not linked as duplicates since)
-        current = dict(zip(mine["record_id"], mine["decision"], strict=True))
-        order = [relevant[current[r]] for (r,) in rows if r in current and r in unique]
+        order = [_LABELS[current[r]] for (r,) in rows if r in current and r in unique]
         total = progress(store, protocol, reviewer, "title_abstract").total
         guide = stopping_guide(order, total)
         out[reviewer] = {
