@@ -65,7 +65,6 @@ FORMS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 #: Fields on every arm row, whatever the paper reports.
 ALWAYS = ("n", "source", "note")
-CLUSTER = ("clusters", "mean_cluster_size", "icc")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -115,20 +115,28 @@ def logout(
     return response
 
 
-@router.get("/invite/{token}")
-def invitation_form(request: Request, token: str) -> Response:
-    """Show the page where an invited person chooses a password."""
+def _invite_page(
+    request: Request, token: str, *, status_code: int, error: str | None = None
+) -> Response:
+    """Render the invitation page; 404 when ``token`` is no open invitation."""
     review = review_of(request)
     with review.store() as store:
         name = invitation_name(store, token)
     return _anon_page(
         request,
         "invite.html",
-        status_code=200 if name else 404,
+        status_code=status_code if name else 404,
         name=name,
         token=token,
         title=review.protocol().title,
+        error=error,
     )
+
+
+@router.get("/invite/{token}")
+def invitation_form(request: Request, token: str) -> Response:
+    """Show the page where an invited person chooses a password."""
+    return _invite_page(request, token, status_code=200)
 
 
 @router.post("/invite/{token}")
@@ -145,15 +153,5 @@ def invitation_accept(
     try:
         _, session = accept_invitation(review, token, password, repeated)
     except AuthError as exc:
-        with review.store() as store:
-            name = invitation_name(store, token)
-        return _anon_page(
-            request,
-            "invite.html",
-            status_code=400 if name else 404,
-            name=name,
-            token=token,
-            title=review.protocol().title,
-            error=str(exc),
-        )
+        return _invite_page(request, token, status_code=400, error=str(exc))
     return _logged_in(request, session, "/")

@@ -13,6 +13,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from ..._validate import InputError
 from ...review import screening as sc
+from ...review.protocol import Protocol
+from ..auth import User
 from ..db import retry
 from ..deps import Actor, OwnerActor, Viewer, review_of
 from ..render import STAGE_LABELS, flash, page
@@ -20,6 +22,11 @@ from ..security import Forbidden
 from .screening import rows_of, stage_of
 
 router = APIRouter()
+
+
+def _resolves(user: User, protocol: Protocol) -> bool:
+    """Whether ``user`` resolves conflicts alone (owner or a named resolver)."""
+    return user.is_owner or user.name in protocol.screening.resolved_by
 
 
 @router.get("/conflicts")
@@ -51,7 +58,7 @@ def conflicts(request: Request, user: Viewer, slug: str) -> Response:
                     ids,
                 )
             }
-    resolver = user.is_owner or user.name in protocol.screening.resolved_by
+    resolver = _resolves(user, protocol)
     return page(
         request,
         "conflicts.html",
@@ -93,7 +100,7 @@ def resolve(
     review = review_of(request)
     protocol = review.protocol()
     as_consensus = consensus == "1"
-    resolver = user.is_owner or user.name in protocol.screening.resolved_by
+    resolver = _resolves(user, protocol)
     if not resolver and not as_consensus:
         raise Forbidden(
             "conflicts are resolved by the owner or the resolvers named in "

@@ -10,6 +10,7 @@ check an imported template and written in one transaction, all or nothing.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -19,12 +20,14 @@ from pydantic import BaseModel
 from ..._validate import InputError
 from ...review import extraction as ex
 from ...review import screening as sc
+from ...review._extraction_build import CLUSTER_FIELDS
 from ...review._extraction_fields import (
     CONTROL,
+    FREE_TEXT,
     OUTCOME_FIELDS,
     characteristic_specs,
 )
-from ...review._extraction_values import KEY, write_values
+from ...review._extraction_values import KEY, current_rows, write_values
 from ...review.extraction import _changes
 from ...review.protocol import Protocol
 from ...review.store import Store
@@ -33,7 +36,6 @@ from ..db import retry
 from ..deps import Actor, OwnerActor, OwnerViewer, Viewer, review_of
 from ..extract_forms import (
     ALWAYS,
-    CLUSTER,
     FORMS,
     FormRow,
     form_rows,
@@ -87,16 +89,11 @@ def extract_list(request: Request, user: Viewer) -> Response:
     with review.store() as store:
         _may_extract(store, protocol, user)
         labels = _labels(store, protocol)
-        counts: dict[int, int] = {}
-        for rid, value in store.conn.execute(
-            "SELECT e.record_id, e.value FROM extraction_values AS e JOIN"
-            " (SELECT max(id) AS id FROM extraction_values WHERE reviewer = ?"
-            " GROUP BY record_id, outcome_id, arm, timepoint, field) AS m"
-            " ON m.id = e.id",
-            (user.name,),
-        ):
-            if value is not None:
-                counts[int(rid)] = counts.get(int(rid), 0) + 1
+        counts = Counter(
+            rid
+            for rid, who, *_, value in current_rows(store)
+            if who == user.name and value is not None
+        )
         disagreements = 0
         if user.is_owner:
             diff = ex.compare_extraction(store)
@@ -197,7 +194,7 @@ def _form_page(
             for name in (s.name for s in OUTCOME_FIELDS)
         },
         always=ALWAYS,
-        cluster=CLUSTER,
+        cluster=CLUSTER_FIELDS,
         problems=_described(problems or [], at or {}, rows, protocol),
         at=at or {},
         error="The form was not saved: correct the values marked below."
@@ -298,7 +295,7 @@ def _one_arm(
     """Return the outcomes at a time point with values for only one side."""
     sides: dict[tuple[str, str], set[bool]] = {}
     for (_, outcome, arm, tp), fields in values.items():
-        given = any(v for k, v in fields.items() if k not in ("source", "note"))
+        given = any(v for k, v in fields.items() if k not in FREE_TEXT)
         if outcome and given:
             sides.setdefault((outcome, tp), set()).add(arm.split(":")[0] == CONTROL)
     return [f"{o} {tp!r}" for (o, tp), s in sides.items() if len(s) == 1]

@@ -11,7 +11,6 @@ agreement per domain.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,7 +19,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from ..._validate import InputError
 from ...review import rob
 from ...review._rob_store import current_rows
-from ...review._rob_tool import OVERALL
+from ...review._rob_tool import OVERALL, RobTool
 from ..db import retry
 from ..deps import Actor, OwnerActor, OwnerViewer, Viewer, review_of
 from ..render import flash, page
@@ -60,6 +59,16 @@ def _computed(answers: dict[str, str]) -> dict[str, Any]:
     return out
 
 
+def _judged(tool: RobTool) -> list[str]:
+    """Return what a judgement is given for: each domain, then overall."""
+    return [*(d.id for d in tool.domains), OVERALL]
+
+
+def _judgements(form: Any, tool: RobTool) -> dict[str, str]:
+    """Return the judgements a form posts (``j_<domain>``, ``j_overall``)."""
+    return {key: str(form[f"j_{key}"]) for key in _judged(tool) if form.get(f"j_{key}")}
+
+
 @router.get("/rob")
 def rob_list(request: Request, user: Viewer) -> Response:
     """List the included studies, with the user's overall judgement of each."""
@@ -92,10 +101,6 @@ def rob_compare(request: Request, user: OwnerViewer) -> Response:
         except InputError as exc:
             agreement, why = [], str(exc)
         table = rob.appraisals(store, tool)
-    for row in agreement:
-        for key, value in row.items():
-            if isinstance(value, float) and math.isnan(value):
-                row[key] = None
     differing = sorted({int(r) for r in diff["record_id"]})
     current = {
         (int(r), str(w)): row
@@ -124,11 +129,7 @@ async def rob_consensus(request: Request, user: OwnerActor) -> Response:
     tool = rob.load_tool(TOOL)
     form = await request.form()
     record_id = str(form.get("record_id", ""))
-    given = {
-        key: str(form.get(f"j_{key}", ""))
-        for key in [*(d.id for d in tool.domains), OVERALL]
-        if form.get(f"j_{key}")
-    }
+    given = _judgements(form, tool)
     try:
         if not record_id.isdigit():
             raise InputError(f"record_id must be a whole number; got {record_id!r}")
@@ -221,14 +222,10 @@ async def rob_save(request: Request, user: Actor, record_id: int) -> Response:
         for q in d.questions
         if form.get(f"q_{q.id}")
     }
-    overrides = {
-        key: str(form[f"j_{key}"])
-        for key in [*(d.id for d in tool.domains), OVERALL]
-        if form.get(f"j_{key}")
-    }
+    overrides = _judgements(form, tool)
     support = {
         key: str(form[f"s_{key}"]).strip()
-        for key in [*(d.id for d in tool.domains), OVERALL]
+        for key in _judged(tool)
         if str(form.get(f"s_{key}", "")).strip()
     }
     with review.store() as store:

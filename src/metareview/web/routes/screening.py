@@ -230,13 +230,7 @@ def mine(request: Request, user: Viewer, slug: str) -> Response:
         may_screen(store, review.protocol(), user, stage)
         frame = sc.my_decisions(store, user.name, stage)
         titles = dict(store.conn.execute("SELECT id, title FROM records").fetchall())
-    rows = [
-        {
-            **{str(k): _plain(v) for k, v in r.items()},
-            "title": titles.get(r["record_id"]),
-        }
-        for r in frame.to_dict("records")
-    ]
+    rows = [{**r, "title": titles.get(r["record_id"])} for r in rows_of(frame)]
     return page(request, "mine.html", user=user, stage=stage, slug=slug, rows=rows)
 
 
