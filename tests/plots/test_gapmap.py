@@ -19,7 +19,7 @@ from metareview.plots.gapmap import gapmap
 from metareview.review.gapmap import GapMap, gap_map
 from metareview.review.protocol import load_protocol
 from plots.plot_helpers import overlapping_texts, texts
-from review.test_gapmap import COLUMNS, RESULTS, ROWS
+from review.gapmap_example import COLUMNS, RESULTS, ROWS
 
 LOW4 = "\u2295\u2295\u25ef\u25ef"  # GRADE low
 

@@ -36,8 +36,12 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
 
 
-def _f(name: str, kind: str, unit: str, description: str) -> FieldSpec:
-    return FieldSpec(name=name, kind=kind, unit=unit, description=description)
+def _f(
+    name: str, kind: str, unit: str, description: str, choices: tuple[str, ...] = ()
+) -> FieldSpec:
+    return FieldSpec(
+        name=name, kind=kind, unit=unit, description=description, choices=choices
+    )
 
 
 #: The columns that say which study, outcome, time point and arm a row is.
@@ -99,22 +103,12 @@ OUTCOME_FIELDS: tuple[FieldSpec, ...] = (
     ),
     _f("effect_ci_lb", "number", "as effect_measure", "lower limit of its CI"),
     _f("effect_ci_ub", "number", "as effect_measure", "upper limit of its CI"),
-    _f("effect_measure", "choice", "", "the measure of effect"),
+    _f("effect_measure", "choice", "", "the measure of effect", EFFECT_MEASURES),
     _f("clusters", "integer", "clusters", "clusters randomised to the arm"),
     _f("mean_cluster_size", "number", "participants", "mean participants per cluster"),
     _f("icc", "number", "fraction", "intracluster correlation coefficient, 0 to 1"),
     _f("source", "text", "", "where in the report: page, table or figure"),
     _f("note", "text", "", "anything the next reader should know"),
-)
-OUTCOME_FIELDS = tuple(
-    FieldSpec(
-        name=s.name,
-        kind=s.kind,
-        unit=s.unit,
-        description=s.description,
-        choices=EFFECT_MEASURES if s.name == "effect_measure" else (),
-    )
-    for s in OUTCOME_FIELDS
 )
 FIELDS = {s.name: s for s in OUTCOME_FIELDS}
 #: Fields about a comparison with control, entered on an intervention arm's row.

@@ -130,21 +130,30 @@ class Checker:
         self.problems.append(f"{where}, column {column}: {message}")
 
     def raise_any(self) -> None:
-        if not self.problems:
-            return
-        n = len(self.problems)
-        listed = self.problems[:MAX_LISTED]
-        more = [f"... and {n - MAX_LISTED} more"] if n > MAX_LISTED else []
-        raise InputError(
-            "\n".join(
-                [
-                    f"extraction not imported ({n} problem{'s' * (n != 1)}; nothing "
-                    "was written):",
-                    *listed,
-                    *more,
-                ]
-            )
+        raise_problems("extraction", self.problems)
+
+
+def raise_problems(what: str, problems: list[str]) -> None:
+    """Raise one :class:`InputError` listing the problems, if there are any.
+
+    The message opens with ``"{what} not imported (n problems; nothing was
+    written):"`` and lists the first :data:`MAX_LISTED`, one a line.
+    """
+    if not problems:
+        return
+    n = len(problems)
+    listed = problems[:MAX_LISTED]
+    more = [f"... and {n - MAX_LISTED} more"] if n > MAX_LISTED else []
+    raise InputError(
+        "\n".join(
+            [
+                f"{what} not imported ({n} problem{'s' * (n != 1)}; nothing "
+                "was written):",
+                *listed,
+                *more,
+            ]
         )
+    )
 
 
 def check_sheets(sheets: list[Sheet], checker: Checker) -> Values:

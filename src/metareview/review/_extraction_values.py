@@ -38,18 +38,6 @@ _UNIQUE = (
 )
 
 
-def current_values(store: Store) -> pd.DataFrame:
-    """Return the current value of every key and reviewer (NULL: cleared)."""
-    return pd.read_sql_query(
-        "SELECT e.record_id, e.reviewer, e.outcome_id, e.arm, e.timepoint,"
-        " e.field, e.value, e.entered_at FROM extraction_values AS e"
-        " JOIN (SELECT max(id) AS id FROM extraction_values GROUP BY record_id,"
-        " reviewer, outcome_id, arm, timepoint, field) AS m ON m.id = e.id"
-        " ORDER BY e.record_id, e.outcome_id, e.timepoint, e.arm, e.field, e.reviewer",
-        store.conn,
-    )
-
-
 def first_author(authors: object) -> str:
     """Family name of the first author (``"Smith, J; Doe, A"`` gives ``Smith``).
 

@@ -16,6 +16,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from .._validate import InputError, InputTypeError
+from ._grade_types import LEVELS, SYMBOLS
 from .protocol import Protocol
 
 #: The intervention of the rows that count every category together.
@@ -24,13 +25,8 @@ Pair = tuple[str, str]  # (construct, timepoint)
 Timepoints = Sequence[str] | Mapping[str, Sequence[str]]
 
 #: GRADE certainty of a body of evidence, as the symbols of a summary of
-#: findings table (Balshem et al. 2011, table 2).
-CERTAINTY_SYMBOLS = {
-    "high": "\u2295\u2295\u2295\u2295",
-    "moderate": "\u2295\u2295\u2295\u25ef",
-    "low": "\u2295\u2295\u25ef\u25ef",
-    "very low": "\u2295\u25ef\u25ef\u25ef",
-}
+#: findings table (Balshem et al. 2011, table 2), from high to very low.
+CERTAINTY_SYMBOLS = dict(zip(reversed(LEVELS), reversed(SYMBOLS), strict=True))
 
 # --- the axes ------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._validate import InputError
 from ._dedup_normalise import normalise_doi
+from ._extraction_import import raise_problems
 from ._rob_tool import OVERALL, RobTool, as_tool
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["import_appraisals", "import_rob_consensus"]
 
-MAX_LISTED = 25  # problems listed in one error
 STUDY_COLUMNS = ("record_id", "doi", "study")
 ALIASES = {"question": "item", "domain": "item", "judgement": "answer"}
 COLUMNS = (*STUDY_COLUMNS, "outcome", "item", "answer", "support", "by")
@@ -194,14 +194,15 @@ def _import(
             group["support"][key] = cells["support"]
         if consensus and cells.get("by"):
             group["by"] = cells["by"]
-    _raise(path, problems)
+    raise_problems(f"{path}: appraisals", problems)
     with store.transaction():
         for (rid, outcome), group in groups.items():
             try:
                 write(rid, outcome, group)
             except InputError as exc:
                 problems.append(f"{path}, {_where(finder, rid, outcome, group)}: {exc}")
-        _raise(path, problems)  # inside: the transaction rolls back
+        # inside: the transaction rolls back
+        raise_problems(f"{path}: appraisals", problems)
     return len(groups)
 
 
@@ -228,24 +229,6 @@ def _read(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
         cells = dict(zip(header, (v.strip() for v in values), strict=False))
         rows.append((line, cells))
     return header, rows
-
-
-def _raise(path: Path, problems: list[str]) -> None:
-    if not problems:
-        return
-    n = len(problems)
-    listed = problems[:MAX_LISTED]
-    more = [f"... and {n - MAX_LISTED} more"] if n > MAX_LISTED else []
-    raise InputError(
-        "\n".join(
-            [
-                f"{path}: appraisals not imported ({n} problem{'s' * (n != 1)}; "
-                "nothing was written):",
-                *listed,
-                *more,
-            ]
-        )
-    )
 
 
 class _StudyFinder:
