@@ -26,6 +26,18 @@ def _root() -> None:
     """Systematic reviews with meta-analysis, validated against R metafor."""
 
 
+@contextmanager
+def _errors() -> Iterator[None]:
+    """End the command on a MetareviewError: ``Error: ...`` on stderr, exit code 1."""
+    from ._validate import MetareviewError
+
+    try:
+        yield
+    except MetareviewError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+
+
 def _stage_printer() -> Any:
     """Print each finished pipeline stage on a line, with its time (rich)."""
     from rich.console import Console
@@ -58,14 +70,10 @@ def demo(
     ] = "help-seeking",
 ) -> None:
     """Copy an example review into OUT, run it end to end and write its report."""
-    from ._validate import MetareviewError
     from .demo import run_demo
 
-    try:
+    with _errors():
         result = run_demo(out, example=example, progress=_stage_printer())
-    except MetareviewError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(code=1) from None
     _report_paths(result)
 
 
@@ -74,14 +82,10 @@ def run(
     folder: Annotated[Path, typer.Argument(help="The review folder.")],
 ) -> None:
     """Run the whole review in FOLDER: import to report (output/report.html)."""
-    from ._validate import MetareviewError
     from .review.pipeline import run_project
 
-    try:
+    with _errors():
         result = run_project(folder, progress=_stage_printer())
-    except MetareviewError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(code=1) from None
     _report_paths(result)
 
 
@@ -96,14 +100,10 @@ def init(
     ] = False,
 ) -> None:
     """Start a review: review.toml template, searches/, output/ and review.db."""
-    from ._validate import MetareviewError
     from .review.project import init_project
 
-    try:
+    with _errors():
         path = init_project(folder, force=force)
-    except MetareviewError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(code=1) from None
     typer.echo(f"Review project created in {folder}; edit {path} next.")
 
 
@@ -126,18 +126,14 @@ def import_(
     ] = None,
 ) -> None:
     """Import database exports (RIS, MEDLINE, PubMed XML, WoS, BibTeX, CSV, EndNote)."""
-    from ._validate import MetareviewError
     from .review.intake import import_files
     from .review.io.csv import parse_columns
 
-    try:
+    with _errors():
         mapping = parse_columns(columns) if columns is not None else None
         done = import_files(
             folder, list(files), database=database, force=force, columns=mapping
         )
-    except MetareviewError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(code=1) from None
     for s in done:
         typer.echo(f"{s.file}: {s.records} records from {s.database} ({s.format})")
     typer.echo(f"{sum(s.records for s in done)} records imported.")
@@ -159,14 +155,10 @@ def dedup(
     answer (same / different / skip / quit) is recorded as NAME's decision;
     with --review alone the pairs are only listed.
     """
-    from ._validate import MetareviewError
     from .review.intake import decide_pair, dedup_project
 
-    try:
+    with _errors():
         summary = dedup_project(folder)
-    except MetareviewError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(code=1) from None
     typer.echo(
         f"{summary.records} records, {summary.clusters} unique; "
         f"{summary.linked} newly linked as duplicates; "
@@ -204,14 +196,10 @@ def export(
     ] = False,
 ) -> None:
     """Export the unique records (or all) to RIS, CSV or XLSX."""
-    from ._validate import MetareviewError
     from .review.intake import export_records
 
-    try:
+    with _errors():
         n = export_records(folder, out, all_records=all_records)
-    except MetareviewError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(code=1) from None
     typer.echo(f"{n} records written to {out}")
 
 
@@ -229,32 +217,19 @@ def screen(
     n note, s skip, u undo, ? help, q quit. When standard input is not a
     terminal, each line is one key, so keys can be piped in.
     """
-    from ._validate import MetareviewError
     from .review.tui import screen as run_screen
 
-    try:
+    with _errors():
         run_screen(folder, reviewer, stage)
-    except MetareviewError as exc:
-        typer.echo(f"Error: {exc}", err=True)
-        raise typer.Exit(code=1) from None
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    typer.echo(f"Error: {exc}", err=True)
-    return typer.Exit(code=1)
 
 
 @contextmanager
 def _review(folder: Path) -> Iterator[tuple[Store, Protocol]]:
     """Open the review in ``folder``; a MetareviewError inside ends the command."""
-    from ._validate import MetareviewError
     from .review.screening import open_review
 
-    try:
-        with open_review(folder) as opened:
-            yield opened
-    except MetareviewError as exc:
-        raise _fail(exc) from None
+    with _errors(), open_review(folder) as opened:
+        yield opened
 
 
 _STAGE_HELP = "ta (title and abstract) or ft (full text)."
@@ -406,10 +381,10 @@ def decisions(
     ] = None,
 ) -> None:
     """Export screening decisions to CSV, or import them (all rows or none)."""
-    from ._validate import InputError, MetareviewError
+    from ._validate import InputError
     from .review.screening import export_decisions, import_decisions, open_review
 
-    try:
+    with _errors():
         if (export_to is None) == (import_from is None):
             raise InputError("give one of --export FILE or --import FILE")
         with open_review(folder) as (store, protocol):
@@ -419,8 +394,6 @@ def decisions(
             elif import_from is not None:
                 n = import_decisions(store, protocol, import_from)
                 typer.echo(f"{n} decisions imported from {import_from}")
-    except MetareviewError as exc:
-        raise _fail(exc) from None
 
 
 @app.command()
@@ -443,16 +416,13 @@ def audit(
 
     from rich.console import Console
 
-    from ._validate import MetareviewError
     from .review.audit import as_text, audit_file, audit_table, audit_text, records
 
-    try:
+    with _errors():
         if file == "-":
             frame = audit_text(as_text(sys.stdin.read()))
         else:
             frame = audit_file(file)
-    except MetareviewError as exc:
-        raise _fail(exc) from None
     if as_json:
         typer.echo(json.dumps(records(frame), indent=2, ensure_ascii=False))
         return
@@ -670,13 +640,10 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the review to its team in the browser (creates the project if missing)."""
-    from ._validate import MetareviewError
     from .web.server import serve as run_server
 
-    try:
+    with _errors():
         run_server(folder, host=host, port=port, echo=typer.echo)
-    except MetareviewError as exc:
-        raise _fail(exc) from None
 
 
 def main() -> None:

@@ -113,9 +113,10 @@ def analyses() -> list[tuple[str, str]]:
         "RR", ai="tpos", bi="tneg", ci="cpos", di="cneg", data=bcg, slab="study"
     )
     arms: dict[str, Any] = {"ai": "tpos", "bi": "tneg", "ci": "cpos", "di": "cneg"}
+    reml = rma(es, method="REML")
     metareg = rma(es, mods="ablat")
     return [
-        ("Random-effects model, REML", rma(es, method="REML").summary()),
+        ("Random-effects model, REML", reml.summary()),
         (
             "Mantel-Haenszel (risk ratio)",
             str(rma_mh(**arms, data=bcg, slab="study", measure="RR")),
@@ -126,7 +127,7 @@ def analyses() -> list[tuple[str, str]]:
             "Permutation test of the meta-regression (1,000 permutations)",
             str(permutest(metareg, iter=1000, rng=2026)),
         ),
-        ("Influence diagnostics", str(influence(rma(es, method="REML")))),
+        ("Influence diagnostics", str(influence(reml))),
     ]
 
 

@@ -41,7 +41,7 @@ def build_document(r: RunResult) -> Document:
 
     p = r.protocol
     notes = []
-    if getattr(p, "illustrative", False):
+    if p.illustrative:
         notes.append(Note(ILLUSTRATIVE_NOTE, "warning"))
     today = _dt.date.today()
     subtitle = (

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..review._pipeline_analyses import intervention_labels, subgroup_name
 from ._model import Note, Paragraph, Section, TableBlock
 from ._results import _fig, _lower
 from ._text import (
@@ -107,11 +108,7 @@ def _sentence(text: str) -> str:
 
 
 def _subgroup_text(by: str, sg: Any, m: str, lvl: float, fx: Any) -> str:
-    name = (
-        "intervention category"
-        if by in ("intervention", "intervention_category")
-        else by
-    )
+    name = subgroup_name(by)
     parts = []
     for i, level in enumerate(sg.levels):
         k = int(sg.k[i])
@@ -126,20 +123,13 @@ def _rows_table(r: RunResult, a: OutcomeAnalysis) -> TableBlock:
     fx = transform(a.measure)
     arm = [
         c
-        for c in ("ai", "n1i", "ci", "n2i", "m1i", "sd1i", "m2i", "sd2i")
+        for c in ("ai", "m1i", "sd1i", "n1i", "ci", "m2i", "sd2i", "n2i")
         if c in d.columns
     ]
-    arm = [
-        c for c in ("ai", "m1i", "sd1i", "n1i", "ci", "m2i", "sd2i", "n2i") if c in arm
-    ]
-    names = {c.id: c.name for c in r.protocol.interventions}
     view = pd.DataFrame(
         {
             "Study": d["slab"],
-            "Intervention": [
-                " + ".join(names.get(x, x) for x in str(v).split("+"))
-                for v in d["intervention"]
-            ],
+            "Intervention": intervention_labels(r.protocol, d["intervention"]),
         }
     )
     for c in arm:

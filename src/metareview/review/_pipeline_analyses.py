@@ -19,12 +19,14 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from ..stats._format import RATIO_MEASURES
 from ..stats.bias import ranktest, regtest, trimfill
 from ..stats.results import Prediction, RMAResult
 from ..stats.rma import rma
@@ -36,8 +38,6 @@ from .protocol import Outcome, Protocol
 if TYPE_CHECKING:
     from ._pipeline_intake import Intake
 
-#: Ratio measures, pooled on the log scale and reported exponentiated.
-RATIO = ("OR", "RR", "PETO", "ROM")
 #: Fewest studies for tests of small-study effects (Cochrane Handbook 13.3.5.4).
 MIN_SMALL_STUDY = 10
 
@@ -127,7 +127,7 @@ class OutcomeAnalysis:
     @property
     def ratio(self) -> bool:
         """Whether the measure is a ratio (pooled on the log scale)."""
-        return self.measure in RATIO
+        return self.measure in RATIO_MEASURES
 
 
 def slug(text: str) -> str:
@@ -137,7 +137,7 @@ def slug(text: str) -> str:
 
 
 def _transf(measure: str) -> Any:
-    return np.exp if measure in RATIO else None
+    return np.exp if measure in RATIO_MEASURES else None
 
 
 def analyse_all(
@@ -174,7 +174,7 @@ def analyse(
     """Run the protocol's analyses of one outcome at one timepoint."""
     a = protocol.analysis
     es = _labelled(data)
-    measure = str(es["measure"].iloc[0])
+    measure = es.attrs["measure"]
     res = rma(es, method=a.method, test=a.test, level=a.level)
     pred = res.predict(transf=_transf(measure))
     groups = []
@@ -182,8 +182,8 @@ def analyse(
         labels = _subgroup_labels(protocol, intake, es, by)
         if labels is not None and len(set(labels)) >= 2 and res.k >= 2:
             sg = subgroup(
-                es.assign(**{_column(by): labels}),
-                _column(by),
+                es.assign(**{subgroup_name(by): labels}),
+                subgroup_name(by),
                 method=a.method,
                 test=a.test,
                 level=a.level,
@@ -222,9 +222,15 @@ def analyse(
     )
 
 
-def _column(by: str) -> str:
+def subgroup_name(by: str) -> str:
     """Name the subgroup variable as the reports and notes show it."""
     return "intervention category" if by in _INTERVENTION else by
+
+
+def intervention_labels(protocol: Protocol, codes: Iterable[object]) -> list[str]:
+    """Name each row's intervention: its category ids (``a+b``) → ``A + B``."""
+    names = {c.id: c.name for c in protocol.interventions}
+    return [" + ".join(names.get(p, p) for p in str(v).split("+")) for v in codes]
 
 
 _INTERVENTION = ("intervention", "intervention_category")
@@ -235,11 +241,7 @@ def _subgroup_labels(
 ) -> list[str] | None:
     """Return the level of each row for subgroup variable ``by``, as named."""
     if by in _INTERVENTION:
-        names = {c.id: c.name for c in protocol.interventions}
-        return [
-            " + ".join(names.get(p, p) for p in str(v).split("+"))
-            for v in es["intervention"]
-        ]
+        return intervention_labels(protocol, es["intervention"])
     chars = {c.id: c.label for c in protocol.extraction.characteristics}
     label = chars.get(by)
     if label is None or label not in intake.studies.columns:

@@ -99,7 +99,6 @@ def extraction_state(
             create_studies=create,
         )
         files.append((_rel(root, path), who, done.values))
-    records = _unique_records(store) if create else None
     if "consensus" in stems:
         path = stems["consensus"]
         if _is_consensus_table(path):
@@ -117,7 +116,7 @@ def extraction_state(
                 lambda: _template_consensus(store, protocol, path, create),
             )
         files.append((_rel(root, path), "consensus", n))
-        records = _unique_records(store) if create else None
+    records = _unique_records(store) if create else None
     studies = _study_table(store, protocol, records)
     diff = ex.compare_extraction(store)
     arms: dict[tuple[str, str], pd.DataFrame] = {}

@@ -66,7 +66,6 @@ def draw_figures(
         _save(folder, "rob_summary", rob_summary(table, "rob2"), out)
     for a in analyses:
         fav = favours(a.outcome)
-        dots = _rob_dots(rob, a)
         labels = ("Intervention", "Control")
         if a.subgroups:
             fig = forest(a.subgroups[0][1], data=a.data, favours=fav, labels=labels)
@@ -78,7 +77,7 @@ def draw_figures(
                 favours=fav,
                 labels=labels,
                 prediction=a.k >= 3,
-                rob=dots,
+                rob=_rob_dots(rob, a),
             )
             _save(folder, f"forest_{a.key}", fig, out)
         if a.trimfill is not None:
