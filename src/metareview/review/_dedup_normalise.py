@@ -18,7 +18,6 @@ import pandas as pd
 
 _TAG = re.compile(r"<[^>]{0,200}>")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_SPACE = re.compile(r"\s+")
 _DOI = re.compile(r"\b10\.\d+(?:\.\d+)*/\S+")
 # A publisher's landing-page suffix after the DOI in a URL.
 _DOI_PAGE = re.compile(r"/(?:abstract|full|pdf|epdf)$")
@@ -245,13 +244,6 @@ def is_group_author(authors: str) -> bool:
     return bool(_GROUP_AUTHOR.search(authors))
 
 
-def first_author(authors: Any) -> str:
-    """Return the folded surname of the first author (its first long word)."""
-    if isinstance(authors, (list, tuple)):
-        authors = authors[0] if authors else ""
-    return _first_word(fold(authors))
-
-
 def _first_word(folded: str) -> str:
     for word in folded.split():
         if len(word) > 1:
@@ -272,7 +264,7 @@ def normalise_records(records: pd.DataFrame) -> pd.DataFrame:
     """Return a frame of comparable fields, one row per input row (same order).
 
     Columns: ``title doi pmid pages first_page year volume issue journal authors
-    first_author kind title_key numbers``. Missing input columns are treated as empty.
+    first_author kind numbers``. Missing input columns are treated as empty.
     """
     n = len(records)
 
@@ -305,16 +297,10 @@ def normalise_records(records: pd.DataFrame) -> pd.DataFrame:
             "kind": [record_kind(t) for t in titles],
         }
     )
-    out["title_key"] = [_title_key(t) for t in titles]
     out["numbers"] = pd.Series(
         [title_numbers(t) for t in titles], index=out.index, dtype=object
     )
     return out
-
-
-def _title_key(title: str) -> str:
-    words = [w for w in title.split() if w not in STOPWORDS]
-    return " ".join(words[:4]) if len(words) >= 2 else ""
 
 
 def title_numbers(title: str) -> frozenset[str]:

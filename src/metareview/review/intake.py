@@ -218,8 +218,7 @@ def dedup_project(folder: str | Path) -> DedupSummary:
             )
         }
         confidence = _confidence(result.pairs)
-        ids, cluster = result.clusters.index.astype(int), result.clusters.astype(int)
-        pairs = zip(ids, cluster, strict=True)
+        pairs = zip(result.clusters.index, result.clusters, strict=True)
         links = [
             (rid, cid, confidence.get(rid, 1.0))
             for rid, cid in ((int(r), int(c)) for r, c in pairs)
