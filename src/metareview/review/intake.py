@@ -23,7 +23,7 @@ from .._validate import InputError
 from .dedup import find_duplicates
 from .io import parse_records
 from .io.export import write_records
-from .project import DATABASE
+from .project import project_database
 from .store import Store, file_sha256, open_store
 
 SEARCHES = "searches"
@@ -51,13 +51,7 @@ class DedupSummary:
 
 
 def _store(folder: Path) -> Store:
-    db = folder / DATABASE
-    if not db.exists():
-        raise InputError(
-            f"{folder} is not a review project ({DATABASE} is missing); "
-            f"run 'metareview init {folder}' first"
-        )
-    return open_store(db)
+    return open_store(project_database(folder))
 
 
 def import_files(

@@ -19,6 +19,20 @@ class ProjectExistsError(InputError):
     """The folder already holds a review project."""
 
 
+def project_database(folder: str | Path) -> Path:
+    """Return the path of a review project's ``review.db``; it must exist.
+
+    Raises :class:`InputError` naming the folder when it is not a review project.
+    """
+    db = Path(folder) / DATABASE
+    if not db.exists():
+        raise InputError(
+            f"{folder} is not a review project ({DATABASE} is missing); "
+            f"run 'metareview init {folder}' first"
+        )
+    return db
+
+
 def protocol_template() -> str:
     """Return the commented ``review.toml`` template (Ni et al. 2025 example)."""
     return (files("metareview.review") / "templates" / PROTOCOL).read_text(

@@ -64,7 +64,7 @@ from ._screening_state import (
     screener,
     stage_name,
 )
-from .project import DATABASE
+from .project import project_database
 from .protocol import Protocol, load_protocol
 from .store import Store, open_store
 
@@ -123,14 +123,9 @@ def open_review(folder: str | Path) -> Iterator[tuple[Store, Protocol]]:
     Raises :class:`InputError` when ``folder`` holds no ``review.db``, and
     :class:`~metareview.review.protocol.ProtocolError` for a bad ``review.toml``.
     """
-    folder = Path(folder)
-    if not (folder / DATABASE).exists():
-        raise InputError(
-            f"{folder} is not a review project ({DATABASE} is missing); "
-            f"run 'metareview init {folder}' first"
-        )
+    db = project_database(folder)
     protocol = load_protocol(folder)
-    with open_store(folder / DATABASE) as store:
+    with open_store(db) as store:
         yield store, protocol
 
 

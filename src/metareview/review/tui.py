@@ -33,9 +33,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .._validate import InputError, MetareviewError
+from .._validate import MetareviewError
 from ._tui_keys import EOF, ESCAPE, KeyList, KeySource, TerminalKeys
-from .project import DATABASE
+from .project import project_database
 from .protocol import Protocol as ReviewProtocol
 from .protocol import load_protocol
 from .screening import (
@@ -454,13 +454,9 @@ def screen(
     """
     folder = Path(folder)
     protocol = load_protocol(folder)
-    if not (folder / DATABASE).exists():
-        raise InputError(
-            f"{folder} is not a review project ({DATABASE} is missing); "
-            f"run 'metareview init {folder}' first"
-        )
+    db = project_database(folder)
     console = console if console is not None else Console()
-    with open_store(folder / DATABASE) as store:
+    with open_store(db) as store:
         session = ScreenSession(store, protocol, reviewer, stage)
         run_session(session, keys if keys is not None else TerminalKeys(), console)
         p = session.progress()

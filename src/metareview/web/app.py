@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._validate import InputError, MetareviewError
-from ..review.project import DATABASE
+from ..review.project import project_database
 from ..review.protocol import load_protocol
 from .auth import session_user
 from .db import Review
@@ -82,11 +82,7 @@ def create_app(folder: str | Path, *, max_upload_bytes: int = 50 * 2**20) -> Fas
 
     """
     folder = Path(folder)
-    if not (folder / DATABASE).exists():
-        raise InputError(
-            f"{folder} is not a review project ({DATABASE} is missing); "
-            f"run 'metareview init {folder}' first"
-        )
+    project_database(folder)
     if not isinstance(max_upload_bytes, int) or max_upload_bytes <= 0:
         raise InputError(
             "max_upload_bytes must be a positive whole number; "
