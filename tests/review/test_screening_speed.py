@@ -108,18 +108,18 @@ def test_a_queue_asked_again_does_not_refit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = {"features": 0, "fits": 0}
-    init, rank = _priority_model.Ranker.__init__, _priority_model.Ranker.rank
+    init, order = _priority_model.Ranker.__init__, _priority_model.Ranker.order
 
     def counted_init(self: _priority_model.Ranker, *a: object, **k: object) -> None:
         calls["features"] += 1
         init(self, *a, **k)  # type: ignore[arg-type]
 
-    def counted_rank(self: _priority_model.Ranker, *a: object, **k: object) -> object:
+    def counted_order(self: _priority_model.Ranker, *a: object, **k: object) -> object:
         calls["fits"] += 1
-        return rank(self, *a, **k)  # type: ignore[arg-type]
+        return order(self, *a, **k)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_priority_model.Ranker, "__init__", counted_init)
-    monkeypatch.setattr(_priority_model.Ranker, "rank", counted_rank)
+    monkeypatch.setattr(_priority_model.Ranker, "order", counted_order)
     with sc.open_review(project(tmp_path)) as (store, p):
         sc.record_decision(store, p, 1, A, "ta", "include")
         sc.queue(store, p, A, "ta")  # one class: id order, no model

@@ -138,3 +138,57 @@ def test_concurrent_reviewers_lose_no_decision(
             ).fetchall()
         )
     assert got == sorted((rid, name) for name, rid in jobs)
+
+
+def test_requests_share_pooled_connections_that_see_every_commit(
+    app: Any, records: Any, client_for: Any
+) -> None:
+    review = app.state.review
+    b = client_for(REVIEWER)
+    before = b.get("/api/screen/ta/next").json()["progress"]["done"]
+    assert 0 < len(review._idle) <= db.POOL_SIZE  # given back, not closed
+    pooled = set(map(id, review._idle))
+    with review.store() as store:  # a connection from the pool
+        assert id(store) in pooled
+        rid = store.conn.execute("SELECT min(id) FROM records").fetchone()[0]
+    # a decision committed by another connection is seen by the pooled ones
+    with sqlite3.connect(review.folder / "review.db") as other:
+        other.execute(
+            "INSERT INTO screening_events (record_id, reviewer, stage, decision,"
+            " kind) VALUES (?, ?, 'title_abstract', 'exclude', 'decision')",
+            (rid, REVIEWER),
+        )
+    after = b.get("/api/screen/ta/next").json()["progress"]["done"]
+    assert after == before + 1
+
+
+def test_a_connection_given_back_inside_a_transaction_is_rolled_back(
+    app: Any,
+) -> None:
+    review = app.state.review
+    with review.store() as store:
+        store.conn.execute("BEGIN IMMEDIATE")
+        store.conn.execute("DELETE FROM web_sessions")
+        kept = store
+    assert not kept.conn.in_transaction
+    with review.store() as store:  # the write lock was released
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM web_sessions")
+
+
+def test_the_pool_keeps_a_few_connections_and_closes_them_at_shutdown(
+    app: Any,
+) -> None:
+    review = app.state.review
+    review.close()
+    borrowed = [review.store() for _ in range(db.POOL_SIZE + 3)]
+    stores = [cm.__enter__() for cm in borrowed]
+    assert len({id(s) for s in stores}) == db.POOL_SIZE + 3
+    for cm in borrowed:
+        cm.__exit__(None, None, None)
+    assert len(review._idle) == db.POOL_SIZE  # the others were closed
+    with TestClient(app):  # start and stop the app: the pool is emptied
+        pass
+    assert review._idle == []
+    with pytest.raises(sqlite3.ProgrammingError):
+        stores[0].conn.execute("SELECT 1")

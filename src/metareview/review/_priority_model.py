@@ -260,21 +260,36 @@ class Ranker:
             return np.asarray(lp[:, 1] - lp[:, 0], dtype=float)
         return np.asarray(clf.decision_function(Xs), dtype=float)
 
+    def order(
+        self,
+        train: IntArray,
+        y: IntArray,
+        *,
+        rng: np.random.Generator | int | None = None,
+    ) -> tuple[IntArray, NDArray[np.float64]]:
+        """Fit on rows ``train`` (labels ``y``); the other rows, best first, and scores.
+
+        Rows are positions in :attr:`ids`; ``y`` must hold both classes.
+        """
+        rest = np.ones(len(self.ids), dtype=bool)
+        rest[train] = False
+        rows = np.flatnonzero(rest)
+        if rows.size == 0:
+            return rows, np.empty(0)
+        s = self.scores(train, y, rows)
+        # Ties (e.g. records without text) are broken at random, reproducibly.
+        perm = _rng(rng).permutation(rows.size)
+        best = perm[np.argsort(-s[perm], kind="stable")]
+        return rows[best], s[best]
+
     def rank(
         self, labels: pd.Series, *, rng: np.random.Generator | int | None = None
     ) -> pd.Series:
         """Scores of the records not in ``labels``, highest first (see rank_records)."""
         lab = _labels(labels, self.ids)
         pos = self.ids.get_indexer(lab.index)
-        y = lab.to_numpy(dtype=np.int64)
-        rest = np.setdiff1d(np.arange(len(self.ids)), pos)
-        if rest.size == 0:
-            return pd.Series([], index=self.ids[:0], dtype=float, name="score")
-        s = self.scores(pos, y, rest)
-        # Ties (e.g. records without text) are broken at random, reproducibly.
-        perm = _rng(rng).permutation(rest.size)
-        order = perm[np.argsort(-s[perm], kind="stable")]
-        return pd.Series(s[order], index=self.ids[rest[order]], name="score")
+        rows, s = self.order(pos, lab.to_numpy(dtype=np.int64), rng=rng)
+        return pd.Series(s, index=self.ids[rows], name="score")
 
 
 def _scalar(value: object) -> object:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from ._screening_events import current_rows
@@ -119,9 +120,13 @@ def _rank(
 
                 ranker = Ranker(frame.set_index("id"))
                 _remember(_rankers, records, ranker)
-    known = {rid: y for rid, y in labels.items() if rid in ranker.ids}
-    series = pd.Series(known, dtype="int64")
-    return [int(i) for i in ranker.rank(series, rng=0).index]
+    pos = ranker.ids.get_indexer(pd.Index(list(labels)))
+    y = np.fromiter(labels.values(), dtype=np.int64, count=len(labels))
+    known = pos >= 0
+    if len(set(y[known].tolist())) < 2:
+        return []
+    rows, _ = ranker.order(pos[known], y[known], rng=0)
+    return ranker.ids.to_numpy()[rows].tolist()
 
 
 def _remember(cache: dict[K, V], key: K, value: V) -> None:

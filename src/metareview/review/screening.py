@@ -49,8 +49,8 @@ from ._screening_blinding import (
 from ._screening_csv import export_decisions, import_decisions
 from ._screening_events import (
     current_decisions,
+    duplicate_ids,
     taken,
-    unique_ids,
 )
 from ._screening_order import records_frame, relevance_order
 from ._screening_state import (
@@ -260,8 +260,10 @@ def _derive_open_ids(
     store: Store, protocol: Protocol, reviewer: str, stage: str
 ) -> tuple[list[int], int]:
     conn = store.conn
-    if stage == "title_abstract":
-        eligible = unique_ids(conn)
+    if stage == "title_abstract":  # the records not linked as duplicates
+        duplicates = duplicate_ids(conn)
+        ids = records_frame(store, QUEUE_COLUMNS)["id"].tolist()
+        eligible = [rid for rid in ids if rid not in duplicates]
     else:
         eligible = included_ids(conn, protocol)
     counts = taken(conn, stage, reviewer)

@@ -66,13 +66,16 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def open_store(path: str | Path) -> Store:
+def open_store(path: str | Path, *, check_same_thread: bool = True) -> Store:
     """Open (creating and migrating if needed) the review database at ``path``.
 
     Parameters
     ----------
     path : str or pathlib.Path
         ``review.db`` itself, or the review folder that holds it.
+    check_same_thread : bool, default True
+        As in :func:`sqlite3.connect`: False lets the connection move between
+        threads (a pool that lends it to one thread at a time).
 
     Returns
     -------
@@ -92,7 +95,10 @@ def open_store(path: str | Path) -> Store:
         path = path / "review.db"
     try:
         conn = sqlite3.connect(
-            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            path,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=check_same_thread,
         )
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open {path}: {exc}") from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -89,8 +91,21 @@ def create_app(folder: str | Path, *, max_upload_bytes: int = 50 * 2**20) -> Fas
             f"got {max_upload_bytes!r}"
         )
     load_protocol(folder)  # a bad protocol fails now, not on the first page
-    app = FastAPI(title="metareview", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.review = Review(folder=folder, max_upload_bytes=max_upload_bytes)
+    review = Review(folder=folder, max_upload_bytes=max_upload_bytes)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        review.close()
+
+    app = FastAPI(
+        title="metareview",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
+    app.state.review = review
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (
         auth,

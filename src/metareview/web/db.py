@@ -1,9 +1,14 @@
-"""Per-request access to the review: one short SQLite connection, the protocol.
+"""Per-request access to the review: a pooled SQLite connection, the protocol.
 
-Each request opens ``review.db`` (:func:`~metareview.review.store.open_store`:
-WAL, busy timeout), works and closes it; a write that still finds the database
-locked after the busy timeout is retried a few times. The protocol is read again
-only when ``review.toml`` changes.
+A request borrows a connection to ``review.db`` from a small pool (opened by
+:func:`~metareview.review.store.open_store`: WAL, busy timeout) and gives it
+back afterwards, so a request does not pay for opening, configuring and
+closing one (closing the last connection also checkpoints the WAL). The
+connection is in autocommit mode and each write is its own short transaction
+(``BEGIN IMMEDIATE`` ... ``COMMIT``), so a borrowed connection sees every
+commit made before it; one given back inside a transaction is rolled back. A
+write that still finds the database locked after the busy timeout is retried a
+few times. The protocol is read again only when ``review.toml`` changes.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ T = TypeVar("T")
 
 RETRIES = 4  # attempts of a write that finds the database locked
 RETRY_WAIT_S = 0.05  # first wait between attempts; doubled each time
+POOL_SIZE = 8  # idle connections kept; more are opened under load, then closed
 
 
 @dataclass(slots=True)
@@ -35,6 +41,7 @@ class Review:
     max_upload_bytes: int
     _protocol: tuple[tuple[int, int], Protocol] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _idle: list[Store] = field(default_factory=list)
 
     def protocol(self) -> Protocol:
         """Return the protocol, read again when ``review.toml`` changed."""
@@ -47,11 +54,35 @@ class Review:
 
     @contextmanager
     def store(self) -> Iterator[Store]:
-        """Open ``review.db`` for one request (closed on exit)."""
-        store = retry(lambda: open_store(self.folder / DATABASE))
+        """Lend a connection to ``review.db`` for one request (given back on exit)."""
+        with self._lock:
+            store = self._idle.pop() if self._idle else None
+        if store is None:
+            path = self.folder / DATABASE
+            store = retry(lambda: open_store(path, check_same_thread=False))
         try:
             yield store
         finally:
+            self._give_back(store)
+
+    def _give_back(self, store: Store) -> None:
+        try:
+            if store.conn.in_transaction:  # never: transactions end themselves
+                store.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            store.close()
+            return
+        with self._lock:
+            if len(self._idle) < POOL_SIZE:
+                self._idle.append(store)
+                return
+        store.close()
+
+    def close(self) -> None:
+        """Close the idle connections (the app calls it when the server stops)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for store in idle:
             store.close()
 
 
