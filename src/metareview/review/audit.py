@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 from scipy import stats
 
+from metareview._json import json_rows as records
 from metareview._validate import InputError, InputTypeError
 from metareview.review._audit_checks import (
     EPS,
@@ -318,25 +319,6 @@ def _fmt_p(p: float) -> str:
         return "0"
     mantissa, exponent = f"{p:.1e}".split("e")  # 2 significant digits
     return f"{mantissa} × 10^{int(exponent)}"
-
-
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Return an audit frame as JSON-ready records (NaN becomes None)."""
-    out = []
-    for row in frame.to_dict("records"):
-        rec = {str(k): _plain(v) for k, v in row.items()}
-        out.append(rec)
-    return out
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "item"):  # numpy scalars
-        return _plain(value.item())
-    return value
 
 
 def audit_table(frame: pd.DataFrame) -> Table:

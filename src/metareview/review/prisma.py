@@ -7,12 +7,11 @@ diagram does not show.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from .._json import json_rows, plain
 from ._screening_blinding import is_unblinded
 from ._screening_events import (
     current_decisions,
@@ -155,10 +154,7 @@ def screening_status(store: Store, protocol: Protocol) -> dict[str, Any]:
         entry["agreement"] = None
         if unblinded:
             table = agreement_table(current_decisions(store.conn, stage))
-            entry["agreement"] = [
-                {k: _plain(v) for k, v in row.items()}
-                for row in table.to_dict("records")
-            ]
+            entry["agreement"] = json_rows(table)
         stages[stage] = entry
     return {
         "prisma": _counts(store, *flow),
@@ -200,21 +196,9 @@ def _stopping(store: Store, protocol: Protocol) -> dict[str, dict[str, Any]]:
             "screened": guide.n_screened,
             "records": guide.n_records,
             "relevant": guide.n_relevant,
-            "pval": _plain(guide.pval),
+            "pval": plain(guide.pval),
             "stop": bool(guide.stop),
-            "recall_lb": _plain(guide.recall_lb),
+            "recall_lb": plain(guide.recall_lb),
             "n_more": guide.n_more,
         }
     return out
-
-
-def _plain(value: object) -> object:
-    """Return a JSON value: numbers as int or float, missing values as None."""
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, int | float | np.integer | np.floating):
-        x = float(value)
-        if math.isnan(x):
-            return None
-        return int(x) if isinstance(value, int | np.integer) else x
-    return str(value)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ..._json import json_rows
 from ..._validate import InputError
 from ...review import screening as sc
 from ...review.protocol import Protocol
@@ -19,7 +20,7 @@ from ..db import retry
 from ..deps import Actor, OwnerActor, Viewer, review_of
 from ..render import STAGE_LABELS, flash, page
 from ..security import Forbidden
-from .screening import rows_of, stage_of
+from .screening import stage_of
 
 router = APIRouter()
 
@@ -47,7 +48,7 @@ def conflicts(request: Request, user: Viewer, slug: str) -> Response:
         unblinded = sc.is_unblinded(store, stage)
         if unblinded:
             frame = sc.conflicts(store, protocol, stage, user.name)
-            rows = rows_of(frame)
+            rows = json_rows(frame)
             ids = [int(r["record_id"]) for r in rows]
             marks = ", ".join("?" * len(ids))
             details = {

@@ -17,11 +17,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ..._json import plain
 from ..._validate import MetareviewError
 from ...review.intake import DedupSummary, decide_pair, dedup_project
 from ..deps import OwnerActor, OwnerViewer, review_of
 from ..render import flash, page
-from .screening import _plain
 
 router = APIRouter()
 
@@ -75,9 +75,9 @@ def dedup(
                     "i": i,
                     "j": j,
                     "confidence": float(row["confidence"]),
-                    "reason": _plain(row.get("reason")),
-                    "left": {k: _plain(records.at[i, k]) for k in SHOWN},
-                    "right": {k: _plain(records.at[j, k]) for k in SHOWN},
+                    "reason": plain(row.get("reason")),
+                    "left": {k: plain(records.at[i, k]) for k in SHOWN},
+                    "right": {k: plain(records.at[j, k]) for k in SHOWN},
                 }
             )
     return page(

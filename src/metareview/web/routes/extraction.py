@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from ..._json import json_rows
 from ..._validate import InputError
 from ...review import extraction as ex
 from ...review import screening as sc
@@ -45,7 +46,6 @@ from ..extract_forms import (
 )
 from ..render import flash, page
 from ..security import Forbidden
-from .screening import rows_of
 
 router = APIRouter()
 
@@ -123,7 +123,7 @@ def extract_compare(request: Request, user: OwnerViewer) -> Response:
         request,
         "extract_compare.html",
         user=user,
-        rows=rows_of(frame),
+        rows=json_rows(frame),
         reviewers=reviewers,
     )
 

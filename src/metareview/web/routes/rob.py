@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from ..._json import json_rows
 from ..._validate import InputError
 from ...review import rob
 from ...review._rob_store import current_rows
@@ -24,7 +25,6 @@ from ..db import retry
 from ..deps import Actor, OwnerActor, OwnerViewer, Viewer, review_of
 from ..render import flash, page
 from .extraction import _labels, _may_extract, _study
-from .screening import rows_of
 
 router = APIRouter()
 
@@ -96,7 +96,7 @@ def rob_compare(request: Request, user: OwnerViewer) -> Response:
     with review.store() as store:
         diff = rob.compare_appraisals(store, tool)
         try:
-            agreement = rows_of(rob.rob_agreement(store, tool))
+            agreement = json_rows(rob.rob_agreement(store, tool))
             why = ""
         except InputError as exc:
             agreement, why = [], str(exc)
@@ -105,7 +105,7 @@ def rob_compare(request: Request, user: OwnerViewer) -> Response:
     current = {
         (int(r), str(w)): row
         for r, w, row in zip(
-            table["record_id"], table["reviewer"], rows_of(table), strict=True
+            table["record_id"], table["reviewer"], json_rows(table), strict=True
         )
     }
     return page(
@@ -113,8 +113,8 @@ def rob_compare(request: Request, user: OwnerViewer) -> Response:
         "rob_compare.html",
         user=user,
         tool=tool,
-        diff=rows_of(diff[diff["kind"] != "answer"]),
-        answers=rows_of(diff[diff["kind"] == "answer"]),
+        diff=json_rows(diff[diff["kind"] != "answer"]),
+        answers=json_rows(diff[diff["kind"] == "answer"]),
         differing=differing,
         current=current,
         agreement=agreement,

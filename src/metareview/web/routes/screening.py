@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-import pandas as pd
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from ..._json import json_rows
 from ..._validate import InputError
 from ...review import screening as sc
 from ...review.protocol import Protocol
@@ -71,28 +71,13 @@ def _patterns(protocol: Protocol) -> tuple[re.Pattern[str] | None, ...]:
     return term_pattern(include), term_pattern(exclude)
 
 
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
-def rows_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Return a frame's rows as dicts of plain Python values (None when missing)."""
-    return [
-        {str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")
-    ]
-
-
 def _next_record(
     store: Store, protocol: Protocol, user: User, stage: str
 ) -> dict[str, Any] | None:
     q = sc.queue(store, protocol, user.name, stage, limit=1)
     if q.empty:
         return None
-    return rows_of(q)[0]
+    return json_rows(q)[0]
 
 
 def _last_decision(store: Store, user: User, stage: str) -> dict[str, Any] | None:
@@ -230,7 +215,7 @@ def mine(request: Request, user: Viewer, slug: str) -> Response:
         may_screen(store, review.protocol(), user, stage)
         frame = sc.my_decisions(store, user.name, stage)
         titles = dict(store.conn.execute("SELECT id, title FROM records").fetchall())
-    rows = [{**r, "title": titles.get(r["record_id"])} for r in rows_of(frame)]
+    rows = [{**r, "title": titles.get(r["record_id"])} for r in json_rows(frame)]
     return page(request, "mine.html", user=user, stage=stage, slug=slug, rows=rows)
 
 
@@ -289,7 +274,7 @@ def _visible(
         frame = sc.visible_decisions(store, review.protocol(), stage, user.name)
     if record_id is not None:
         frame = frame[frame["record_id"] == record_id]
-    return rows_of(frame)
+    return json_rows(frame)
 
 
 @router.get("/api/decisions/{slug}")
