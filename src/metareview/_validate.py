@@ -81,6 +81,17 @@ def fraction(name: str, value: object) -> float:
     return out
 
 
+def generator(rng: object) -> np.random.Generator:
+    """Return ``rng`` as a NumPy Generator: itself, seeded by an int, or new (None)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, int | np.integer) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    raise InputTypeError(
+        f"rng must be a numpy.random.Generator, an int seed or None; got {rng!r}"
+    )
+
+
 def positive_int(name: str, value: object) -> int:
     """Return ``value`` as an int >= 1."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):

@@ -15,7 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.svm import LinearSVC
 
-from metareview._validate import InputError, InputTypeError, choice
+from metareview._validate import InputError, InputTypeError, choice, generator
 
 __all__ = ["MODELS", "Ranker", "rank_records"]
 
@@ -27,14 +27,6 @@ TEXT_COLUMNS = ("title", "abstract", "keywords")
 TITLE_WEIGHT = 2
 RELEVANT_WEIGHT = 5.0
 IntArray = NDArray[np.int64]
-
-
-def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, int | np.integer) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise InputTypeError(f"rng must be a numpy Generator, an int or None; got {rng!r}")
 
 
 def record_texts(records: object, *, title_weight: int = TITLE_WEIGHT) -> pd.Series:
@@ -278,7 +270,7 @@ class Ranker:
             return rows, np.empty(0)
         s = self.scores(train, y, rows)
         # Ties (e.g. records without text) are broken at random, reproducibly.
-        perm = _rng(rng).permutation(rows.size)
+        perm = generator(rng).permutation(rows.size)
         best = perm[np.argsort(-s[perm], kind="stable")]
         return rows[best], s[best]
 

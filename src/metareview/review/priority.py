@@ -20,12 +20,17 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from metareview._validate import InputError, InputTypeError, fraction, readonly
+from metareview._validate import (
+    InputError,
+    InputTypeError,
+    fraction,
+    generator,
+    readonly,
+)
 from metareview.review._priority_model import (
     MODELS,
     Ranker,
     _labels,
-    _rng,
     rank_records,
 )
 from metareview.review._priority_stop import (
@@ -282,7 +287,7 @@ def simulate_screening(
     """
     a = fraction("alpha", alpha)
     tau = fraction("target_recall", target_recall)
-    gen = _rng(rng)
+    gen = generator(rng)
     ranker = Ranker(records, model=model)
     truth = _labels(labels, ranker.ids)
     if len(truth) != len(ranker.ids):

@@ -32,6 +32,7 @@ from .._validate import (
     ConvergenceWarning,
     InputError,
     InputTypeError,
+    generator,
     positive_int,
     readonly,
 )
@@ -143,7 +144,7 @@ def permutest(
     n_iter = positive_int("iter", iter)
     if exact not in (None, True, False):
         raise InputTypeError(f"exact must be True, False or None; got {exact!r}")
-    gen = _generator(rng)
+    gen = generator(rng)
     signs = res.int_only
     if signs:
         exact_iter = 2**res.k
@@ -200,16 +201,6 @@ def permutest(
         exact_iter=exact_iter,
         skipped=skipped,
         model=res,
-    )
-
-
-def _generator(rng: Any) -> np.random.Generator:
-    if rng is None or isinstance(rng, np.random.Generator):
-        return np.random.default_rng(rng)
-    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise InputTypeError(
-        f"rng must be a numpy.random.Generator, an int seed or None; got {rng!r}"
     )
 
 

@@ -41,6 +41,7 @@ from .._validate import (
     choice,
     control_options,
     fraction,
+    generator,
     positive_int,
     readonly,
 )
@@ -308,7 +309,7 @@ def subgroup(
     n_perm = (
         None if permutations is None else positive_int("permutations", permutations)
     )
-    gen = _generator(rng)
+    gen = generator(rng)
     defaults = fitted.control if fitted else Options(**CONTROL_DEFAULTS)
     opts = Options(**control_options(control, _as_dict(defaults)))
     fit_kw: dict[str, Any] = {
@@ -323,16 +324,6 @@ def subgroup(
             f"every level has a single study (k = {data.y.shape[0]})"
         )
     return _analyse(data, fit_kw, bool(tau2_common), n_perm, gen)
-
-
-def _generator(rng: object) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, int | np.integer) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise InputTypeError(
-        f"rng must be a numpy.random.Generator, an int seed or None; got {rng!r}"
-    )
 
 
 def _as_dict(opts: Options) -> dict[str, Any]:
