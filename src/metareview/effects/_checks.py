@@ -1,4 +1,4 @@
-"""Row-level checks of the data given to :func:`~metareview.escalc`.
+"""Row-level checks of the data given to :func:`~metareview.escalc` and the conversions.
 
 Each check names the argument, the rule, the first offending row (1-based) and its
 value; missing values (NaN) are never errors, they give NaN effect sizes.
@@ -29,32 +29,36 @@ def require(
 ) -> None:
     """Raise unless ``ok`` holds at every row where ``values`` is not missing.
 
-    ``other`` names a second argument whose value in the offending row is shown
-    too (``ai`` against ``n1i``).
+    The message names the argument, the rule, the first offending row (1-based
+    over the flattened input; a scalar is shown as it is) and its value, and
+    ``other`` names a second argument whose value in that row is shown too
+    (``ai`` against ``n1i``).
     """
-    bad = np.flatnonzero(~ok & ~np.isnan(values))
+    flat = np.ravel(values)
+    bad = np.flatnonzero(np.ravel(~np.asarray(ok)) & ~np.isnan(flat))
     if other is not None:
-        bad = bad[~np.isnan(other[1][bad])]
+        bad = bad[~np.isnan(np.ravel(other[1])[bad])]
     if bad.size == 0:
         return
     i = int(bad[0])
-    held = show(values[i])
+    held = show(flat[i])
     if other is not None:
-        held = f"{name} = {held} with {other[0]} = {show(other[1][i])}"
+        held = f"{name} = {held} with {other[0]} = {show(np.ravel(other[1])[i])}"
+    where = f"; row {i + 1} holds " if np.ndim(values) else "; got "
     more = f" ({bad.size} rows in all)" if bad.size > 1 else ""
-    raise InputError(f"{name} must be {rule}; row {i + 1} holds {held}{more}")
+    raise InputError(f"{name} must be {rule}{where}{held}{more}")
 
 
 def nonnegative(name: str, values: FloatArray) -> None:
     """Require every value >= 0 (counts)."""
-    with np.errstate(invalid="ignore"):
-        require(name, values, values >= 0, ">= 0")
+    positive(name, values, allow_zero=True)
 
 
-def positive(name: str, values: FloatArray) -> None:
-    """Require every value > 0 (sizes, SDs, person-times)."""
+def positive(name: str, values: FloatArray, *, allow_zero: bool = False) -> None:
+    """Require every value > 0 (sizes, SDs, person-times), or >= 0."""
     with np.errstate(invalid="ignore"):
-        require(name, values, values > 0, "> 0")
+        ok = values >= 0 if allow_zero else values > 0
+    require(name, values, ok, ">= 0" if allow_zero else "> 0")
 
 
 def at_most(name: str, values: FloatArray, bound_name: str, bound: FloatArray) -> None:

@@ -17,7 +17,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from .._validate import InputError, InputTypeError, readonly
-from ._checks import show
+from ._checks import require, show
 
 FloatArray = NDArray[np.float64]
 
@@ -50,29 +50,6 @@ def broadcast(**arrays: FloatArray) -> list[FloatArray]:
 def floats(**values: object) -> list[FloatArray]:
     """Coerce each named value with :func:`as_float`, then :func:`broadcast` them."""
     return broadcast(**{k: as_float(k, v) for k, v in values.items()})
-
-
-def require(name: str, values: FloatArray, ok: NDArray[np.bool_], rule: str) -> None:
-    """Raise unless ``ok`` holds wherever ``values`` is not missing.
-
-    The message names the argument, the rule, the first offending position (1-based
-    over the flattened input) and its value.
-    """
-    bad = np.flatnonzero(~np.asarray(ok) & ~np.isnan(values))
-    if bad.size == 0:
-        return
-    i = int(bad[0])
-    flat = np.ravel(values)
-    where = f"; row {i + 1} holds " if np.ndim(values) else "; got "
-    more = f" ({bad.size} rows in all)" if bad.size > 1 else ""
-    raise InputError(f"{name} must be {rule}{where}{show(flat[i])}{more}")
-
-
-def positive(name: str, values: FloatArray, *, allow_zero: bool = False) -> None:
-    """Require ``values > 0`` (or ``>= 0``) wherever they are given."""
-    with np.errstate(invalid="ignore"):
-        ok = values >= 0 if allow_zero else values > 0
-    require(name, values, ok, ">= 0" if allow_zero else "> 0")
 
 
 def sample_size(name: str, values: FloatArray, *, low: float = 2) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._checks import positive, require
 from ._convert_base import (
     HANDBOOK,
     Converted,
@@ -32,8 +33,6 @@ from ._convert_base import (
     as_float,
     broadcast,
     floats,
-    positive,
-    require,
     ro,
     sample_size,
 )

@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from .._validate import InputError, choice, positive_int
+from ._checks import positive, require
 from ._convert_base import (
     HANDBOOK,
     Converted,
@@ -59,8 +60,6 @@ from ._convert_base import (
     as_float,
     broadcast,
     floats,
-    positive,
-    require,
     ro,
     sample_size,
 )

@@ -32,6 +32,7 @@ import numpy as np
 from scipy import special, stats
 
 from .._validate import InputError, choice, fraction
+from ._checks import positive, require
 from ._convert_base import (
     HANDBOOK,
     Converted,
@@ -39,9 +40,7 @@ from ._convert_base import (
     as_float,
     broadcast,
     floats,
-    positive,
     probability,
-    require,
     ro,
     sample_size,
 )

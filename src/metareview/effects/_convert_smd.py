@@ -36,14 +36,13 @@ import numpy as np
 from scipy import stats
 
 from .._validate import choice
+from ._checks import positive, require
 from ._continuous import continuous
 from ._convert_base import (
     Converted,
     FloatArray,
     floats,
-    positive,
     probability,
-    require,
     ro,
     sample_size,
 )
