@@ -588,7 +588,7 @@ def test_appraisal_round_trip(store: Any) -> None:
         "D1", "D2", "D3", "D4", "D5", "overall",
     ]  # fmt: skip
     assert table.iloc[0].to_dict() == {
-        "study": "Smith 2019", "record_id": 1, "reviewer": "ana", "outcome_id": "bhv",
+        "study": "Smith 2019a", "record_id": 1, "reviewer": "ana", "outcome_id": "bhv",
         "D1": LOW, "D2": HIGH, "D3": LOW, "D4": LOW, "D5": LOW, "overall": HIGH,
     }  # fmt: skip
     stored = dict(
@@ -738,11 +738,12 @@ def test_high_risk_studies_and_traffic_light_from_the_store(store: Any) -> None:
     record_consensus(store, 2, "rob2", rob2(LOW, HIGH, LOW, LOW, LOW), by="x")
     record_consensus(store, 4, "rob2", rob2(SOME, LOW, LOW, LOW, LOW), by="x")
     table = appraisals(store, "rob2", reviewer="consensus")
-    assert table["study"].tolist() == ["Smith 2019", "Jones 2020", "Ni 2021"]
+    # labels as in the extraction templates: unique over the review's records
+    assert table["study"].tolist() == ["Smith 2019a", "Jones 2020", "Ni 2021"]
     assert high_risk_studies(table) == ["Jones 2020"]
     fig = mr.rob_traffic_light(table, tool="rob2")
     drawn = {t.get_text() for t in fig.findobj(matplotlib.text.Text)}
-    assert {"Smith 2019", "Jones 2020", "Ni 2021", "D5"} <= drawn
+    assert {"Smith 2019a", "Jones 2020", "Ni 2021", "D5"} <= drawn
     plt.close(fig)
     doubled = pd.concat([table, table.assign(overall=LOW)])
     with pytest.raises(InputError, match="judges study 'Jones 2020' both"):

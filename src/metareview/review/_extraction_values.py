@@ -29,29 +29,37 @@ from ._extraction_fields import (
     field_kind,
     same_value,
 )
+from ._screening_events import unique_ids
 from .store import Store
 
+_INITIALS = re.compile(r"(?:[A-Z]\.?-?){1,4}")
+
 KEY = ["record_id", "outcome_id", "arm", "timepoint", "field"]
-_UNIQUE = (
-    "SELECT r.id FROM records AS r LEFT JOIN current_duplicates AS d"
-    " ON d.record_id = r.id WHERE d.duplicate_of IS NULL"
-)
 
 
 def first_author(authors: object) -> str:
     """Family name of the first author (``"Smith, J; Doe, A"`` gives ``Smith``).
 
+    Without a comma, a name ending in initials is MEDLINE's "Family Initials"
+    (``"van Dam JA"``); otherwise the last word is the family name.
+
     Examples
     --------
     >>> first_author("Smith, John; Doe, A"), first_author("Jane van Dam")
     ('Smith', 'Dam')
+    >>> first_author("Jones A; Li Y"), first_author("van Dam JA and Li Y")
+    ('Jones', 'van Dam')
 
     """
     if not isinstance(authors, str) or not authors.strip():
         return "Anon"
     first = re.split(r";|\band\b", authors)[0].strip()
-    name = first.split(",")[0] if "," in first else first.split()[-1]
-    return name.strip() or "Anon"
+    if "," in first:
+        return first.split(",")[0].strip() or "Anon"
+    words = first.split()
+    if len(words) > 1 and _INITIALS.fullmatch(words[-1]):
+        return " ".join(words[:-1])
+    return words[-1] if words else "Anon"
 
 
 def study_labels(store: Store, ids: Iterable[int]) -> dict[int, str]:
@@ -63,7 +71,7 @@ def study_labels(store: Store, ids: Iterable[int]) -> dict[int, str]:
     templates, comparisons and analyses whatever the screening decides.
     """
     wanted = {int(i) for i in ids}
-    wanted |= {int(r) for (r,) in store.conn.execute(_UNIQUE)}
+    wanted |= set(unique_ids(store.conn))
     if not wanted:
         return {}
     marks = ",".join("?" * len(wanted))

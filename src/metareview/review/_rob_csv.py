@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .._validate import InputError
 from ._dedup_normalise import normalise_doi
 from ._extraction_import import raise_problems
+from ._extraction_values import study_labels
 from ._rob_tool import OVERALL, RobTool, as_tool
 
 if TYPE_CHECKING:
@@ -239,8 +240,6 @@ class _StudyFinder:
     """
 
     def __init__(self, store: Store) -> None:
-        from ._extraction_values import study_labels
-
         self.store = store
         self.labels = study_labels(store, [])
         self.by_label = {label: rid for rid, label in self.labels.items()}

@@ -26,7 +26,6 @@ __all__ = [
     "outcome_key",
     "overall_aliases",
     "reviewer_name",
-    "study_labels",
     "support_texts",
     "write_rows",
 ]
@@ -165,28 +164,3 @@ def write_rows(
                 for item, value, note in rows
             ],
         )
-
-
-def study_labels(store: Store, tool: RobTool) -> dict[int, str]:
-    """First author's surname and year per record appraised with ``tool``.
-
-    Records whose labels collide get a, b, … in record order, so a label stays
-    the same in every table drawn from the appraisals.
-    """
-    found = store.conn.execute(
-        "SELECT id, authors, year FROM records WHERE id IN"
-        " (SELECT DISTINCT record_id FROM rob_judgements WHERE tool = ?)",
-        (tool.name,),
-    ).fetchall()
-    base: dict[int, str] = {}
-    for rid, authors, year in found:
-        first = (authors or "").split(";")[0].strip()
-        surname = first.split(",")[0].strip() if "," in first else first.split(" ")[0]
-        label = " ".join(str(x) for x in (surname, year) if x not in ("", None))
-        base[int(rid)] = label or f"record {rid}"
-    out: dict[int, str] = {}
-    for label in set(base.values()):
-        same = sorted(r for r, lab in base.items() if lab == label)
-        for i, rid in enumerate(same):
-            out[rid] = label if len(same) == 1 else f"{label}{chr(ord('a') + i % 26)}"
-    return out

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .._validate import InputError, InputTypeError
+from ._extraction_values import study_labels
 from ._rob_csv import import_appraisals, import_rob_consensus
 from ._rob_judge import (
     domain_judgement,
@@ -44,7 +45,6 @@ from ._rob_store import (
     outcome_key,
     overall_aliases,
     reviewer_name,
-    study_labels,
     support_texts,
     write_rows,
 )
@@ -293,7 +293,7 @@ def appraisals(
     wide = wide.reindex(columns=codes).astype(object)
     wide = wide.where(wide.notna(), None).reset_index()
     wide.columns.name = None
-    labels = study_labels(store, tool)
+    labels = study_labels(store, wide["record_id"])
     wide.insert(0, "study", [labels[int(r)] for r in wide["record_id"]])
     return wide.sort_values(["record_id", "outcome_id", "reviewer"], ignore_index=True)
 
@@ -376,7 +376,7 @@ def compare_appraisals(store: Store, tool: RobTool | str) -> pd.DataFrame:
         "consensus",
     ]
     table = pd.DataFrame(out, columns=columns[1:])
-    labels = study_labels(store, tool)
+    labels = study_labels(store, table["record_id"])
     table.insert(0, "study", [labels[int(r)] for r in table["record_id"]])
     return table.astype(object).where(table.notna(), None)
 
