@@ -401,8 +401,8 @@ def _kappa(p: NDArray[np.float64], po: float, n: int) -> tuple[float, float]:
     kappa = (po - pe) / (1 - pe)
     # sum_ij p_ij (I_ij - (p_.i + p_j.)(1 - kappa))^2: the numerator's first terms
     dev = np.eye(p.shape[0]) - np.add.outer(cols, rows) * (1 - kappa)
-    var = (np.sum(p * dev**2) - (kappa - pe * (1 - kappa)) ** 2) / (n * (1 - pe) ** 2)
-    return kappa, float(np.sqrt(max(var, 0.0)))
+    first, second = float(np.sum(p * dev**2)), (kappa - pe * (1 - kappa)) ** 2
+    return kappa, _se(first - second, first + second, n * (1 - pe) ** 2)
 
 
 def _ac1(p: NDArray[np.float64], po: float, n: int) -> tuple[float, float]:
@@ -415,12 +415,27 @@ def _ac1(p: NDArray[np.float64], po: float, n: int) -> tuple[float, float]:
     ac1 = (po - pe) / (1 - pe)
     diag = float(np.diag(p) @ (1 - pi)) / (q - 1)
     cross = float(np.sum(p * (1 - np.add.outer(pi, pi) / 2) ** 2)) / (q - 1) ** 2
-    var = (
+    num = (
         po * (1 - po)
         - 4 * (1 - ac1) * (diag - po * pe)
         + 4 * (1 - ac1) ** 2 * (cross - pe**2)
-    ) / (n * (1 - pe) ** 2)
-    return ac1, float(np.sqrt(max(var, 0.0)))
+    )
+    scale = (
+        po + 4 * abs(1 - ac1) * (diag + po * pe) + 4 * (1 - ac1) ** 2 * (cross + pe**2)
+    )
+    return ac1, _se(num, scale, n * (1 - pe) ** 2)
+
+
+def _se(num: float, scale: float, denom: float) -> float:
+    """``sqrt(num / denom)``; a numerator within rounding of 0 is 0.
+
+    ``scale`` is the size of the terms ``num`` was summed from: a variance of
+    zero computed as a difference of such terms comes out as about ``1e-16 *
+    scale``, whose square root (1e-8) would look like a real standard error.
+    """
+    if num <= 16 * np.finfo(np.float64).eps * scale:
+        return 0.0
+    return float(np.sqrt(num / denom))
 
 
 def _alpha(
