@@ -15,10 +15,11 @@ import pytest
 from metareview._validate import InputError
 from metareview.review import _priority_model
 from metareview.review import screening as sc
+from metareview.review._screening_events import current_reviewers, current_rows
 from metareview.review.intake import import_files
 from metareview.review.project import init_project
 from metareview.review.protocol import Protocol, Screening
-from metareview.review.store import open_store
+from metareview.review.store import Store, open_store
 
 A, B = "Reviewer A", "Reviewer B"
 TITLES = [
@@ -135,3 +136,45 @@ def test_a_queue_asked_again_does_not_refit(
         # decisions changed (1 include, 4 exclude): refit; 3 before 2
         assert sc.queue(store, p, A, "ta")["id"].tolist() == [3, 2]
         assert calls == {"features": 1, "fits": 2}
+
+
+def _reviewers_by_sql(store: Store, stage: str) -> dict[int, set[str]]:
+    rows = current_rows(store.conn, stage, columns="e.record_id, e.reviewer")
+    out: dict[int, set[str]] = {}
+    for rid, who in rows:
+        out.setdefault(int(rid), set()).add(who)
+    return out
+
+
+def test_current_reviewers_follow_the_events_added_since_the_last_call(
+    tmp_path: Path,
+) -> None:
+    folder = project(tmp_path)
+    with sc.open_review(folder) as (store, p):
+        with current_reviewers(store, "title_abstract") as who:
+            assert dict(who) == {}
+        sc.record_decision(store, p, 1, A, "ta", "include")
+        sc.record_decision(store, p, 1, B, "ta", "exclude")
+        sc.record_decision(store, p, 2, A, "ta", "exclude")
+        with current_reviewers(store, "ta_is_not_a_stage_name") as who:
+            assert dict(who) == {}
+        with current_reviewers(store, "title_abstract") as who:
+            assert dict(who) == {1: {A, B}, 2: {A}}
+        sc.retract_decision(store, p, 1, B, "ta")  # undo: B no longer decided 1
+        sc.record_decision(store, p, 2, A, "ta", "include")  # a change: still A
+        with current_reviewers(store, "title_abstract") as who:
+            assert (
+                dict(who)
+                == {1: {A}, 2: {A}}
+                == _reviewers_by_sql(store, "title_abstract")
+            )
+    # a new review.db at the same path: the kept state is not reused
+    (folder / "review.db").unlink()
+    for extra in ("review.db-wal", "review.db-shm"):
+        (folder / extra).unlink(missing_ok=True)
+    open_store(folder / "review.db").close()  # a new, empty review.db
+    import_files(folder, [export(tmp_path / "b.ris", TITLES, 1)], database="PubMed")
+    with sc.open_review(folder) as (store, p):
+        sc.record_decision(store, p, 3, B, "ta", "exclude")
+        with current_reviewers(store, "title_abstract") as who:
+            assert dict(who) == {3: {B}}

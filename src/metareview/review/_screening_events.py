@@ -9,10 +9,15 @@ screened.
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Set
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+
+from .store import Store
 
 DECISION_COLUMNS = ["record_id", "reviewer", "decision", "reason", "note", "decided_at"]
 
@@ -69,21 +74,63 @@ def current_rows(
     return conn.execute(sql, args).fetchall()
 
 
-def taken(
-    conn: sqlite3.Connection, stage: str, reviewer: str
-) -> dict[int, tuple[int, bool]]:
-    """Return, per record decided at ``stage``, its number of reviewers.
+class _Reviewers:
+    """The current reviewers of each record, per stage, as of event ``last``."""
 
-    Values are (number of current reviewers, whether ``reviewer`` is one of
-    them), from one grouped query; records nobody decided are absent.
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.last = 0  # id of the latest event applied
+        self.check: tuple[Any, ...] | None = None  # that event, to spot a new file
+        self.of: dict[str, dict[int, set[str]]] = {}
+
+    def _clear(self) -> None:
+        self.last, self.check, self.of = 0, None, {}
+
+    def refresh(self, conn: sqlite3.Connection) -> None:
+        """Apply the events after ``last`` (all of them for a different file)."""
+        if self.last:
+            row = conn.execute(
+                "SELECT record_id, reviewer, stage, kind FROM screening_events"
+                " WHERE id = ?",
+                (self.last,),
+            ).fetchone()
+            if row != self.check:  # not the events seen before: start again
+                self._clear()
+        rows = conn.execute(
+            "SELECT id, record_id, reviewer, stage, kind FROM screening_events"
+            " WHERE id > ? ORDER BY id",
+            (self.last,),
+        ).fetchall()
+        for _, rid, reviewer, stage, kind in rows:
+            on = self.of.setdefault(stage, {})
+            if kind == "decision":
+                on.setdefault(int(rid), set()).add(reviewer)
+            elif kind == "retraction":
+                on.get(int(rid), set()).discard(reviewer)
+        if rows:
+            self.last = int(rows[-1][0])
+            self.check = tuple(rows[-1][1:])
+
+
+_REVIEWERS: dict[str, _Reviewers] = {}
+_REVIEWERS_LOCK = threading.Lock()
+
+
+@contextmanager
+def current_reviewers(store: Store, stage: str) -> Iterator[Mapping[int, Set[str]]]:
+    """Yield, per record decided at ``stage``, the reviewers of its current decisions.
+
+    The events are append-only, so the answer is kept per database and brought
+    up to date by reading only the events added since (the first call reads
+    them all): the cost of a request does not grow with the review's history.
+    The mapping is valid inside the ``with`` block only (it is locked there)
+    and must not be changed.
     """
-    sql = _current_sql(
-        "e.record_id, count(*), max(e.reviewer = ?)",
-        ["stage = ?"],
-        " GROUP BY e.record_id",
-    )
-    rows = conn.execute(sql, (reviewer, stage)).fetchall()
-    return {int(r): (int(n), bool(m)) for r, n, m in rows}
+    with _REVIEWERS_LOCK:
+        state = _REVIEWERS.setdefault(str(store.path), _Reviewers())
+    with state.lock:
+        state.refresh(store.conn)
+        yield state.of.get(stage, {})
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,20 +77,20 @@ def relevance_order(
 def records_frame(store: Store, columns: list[str]) -> pd.DataFrame:
     """All records' ``columns`` (the first is ``id``), kept while the set is unchanged.
 
-    Records are only ever added, each import as a batch with the SHA-256 of its
-    file, so the record count, the largest id and the batches identify the
-    set; a request reads only those (the batches table has a row per import).
+    Records are never deleted and only added, each import as a batch with the
+    SHA-256 of its file, so the largest id and the batches identify the set; a
+    request reads only those (an index look-up and a row per import).
     """
     return _frame(store, _records_key(store), columns)
 
 
 def _records_key(store: Store) -> tuple[object, ...]:
-    """Identify the record set: path, record count, largest id and batches."""
-    count, top = store.conn.execute("SELECT count(*), max(id) FROM records").fetchone()
+    """Identify the record set: path, largest id and batches."""
+    (top,) = store.conn.execute("SELECT max(id) FROM records").fetchone()
     batches = store.conn.execute(
         "SELECT group_concat(id || ':' || sha256, ',') FROM batches"
     ).fetchone()[0]
-    return (str(store.path), int(count), int(top or 0), str(batches))
+    return (str(store.path), int(top or 0), str(batches))
 
 
 def _frame(

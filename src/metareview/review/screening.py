@@ -49,8 +49,8 @@ from ._screening_blinding import (
 from ._screening_csv import export_decisions, import_decisions
 from ._screening_events import (
     current_decisions,
+    current_reviewers,
     duplicate_ids,
-    taken,
 )
 from ._screening_order import records_frame, relevance_order
 from ._screening_state import (
@@ -236,9 +236,9 @@ def _open_ids(
 ) -> tuple[list[int], int]:
     """Ids still to screen by ``reviewer`` (in id order), and the number done.
 
-    Two indexed queries and one pass over the eligible ids: the eligible
-    records, and per record the number of current reviewers and whether
-    ``reviewer`` is one of them. The answer is kept for the store until its
+    One pass over the eligible ids with each record's current reviewers
+    (:func:`~._screening_events.current_reviewers`, kept up to date from the
+    events added since the last request). The answer is kept for the store until its
     database changes (``PRAGMA data_version`` counts the other connections'
     commits, ``total_changes`` this one's), so a page that asks for the queue
     and the progress derives the state once.
@@ -266,16 +266,16 @@ def _derive_open_ids(
         eligible = [rid for rid in ids if rid not in duplicates]
     else:
         eligible = included_ids(conn, protocol)
-    counts = taken(conn, stage, reviewer)
     seed_ = sample_seed(conn, protocol)
     fixed = needed(protocol, None, stage, 0) if seed_ is None else None
-    open_, done, none = [], 0, (0, False)
-    for rid in eligible:
-        n, mine = counts.get(rid, none)
-        if mine:
-            done += 1
-        elif n < (fixed or needed(protocol, seed_, stage, rid)):
-            open_.append(rid)
+    open_, done, nobody = [], 0, frozenset[str]()
+    with current_reviewers(store, stage) as reviewers:
+        for rid in eligible:
+            who = reviewers.get(rid, nobody)
+            if reviewer in who:
+                done += 1
+            elif len(who) < (fixed or needed(protocol, seed_, stage, rid)):
+                open_.append(rid)
     return open_, done
 
 
