@@ -178,3 +178,32 @@ def test_current_reviewers_follow_the_events_added_since_the_last_call(
         sc.record_decision(store, p, 3, B, "ta", "exclude")
         with current_reviewers(store, "title_abstract") as who:
             assert dict(who) == {3: {B}}
+
+
+def test_a_record_held_by_a_reviewer_comes_last_for_the_others(
+    tmp_path: Path,
+) -> None:
+    with sc.open_review(project(tmp_path)) as (store, p):
+        one = one_per_record(p)
+        sc.hold_record(store, one, 1, A, "ta")  # A is shown record 1
+        # one reviewer per record: A's hold is all record 1 needs
+        assert sc.queue(store, one, B, "ta")["id"].tolist() == [2, 3, 4, 1]
+        assert sc.queue(store, one, A, "ta")["id"].tolist() == [1, 2, 3, 4]
+        assert sc.progress(store, one, B, "ta") == sc.Progress(done=0, total=4)
+        # two per record: A's hold leaves a place for B
+        assert sc.queue(store, p, B, "ta")["id"].tolist() == [1, 2, 3, 4]
+        sc.hold_record(store, one, 2, A, "ta")  # the next record moves the hold
+        assert sc.queue(store, one, B, "ta", limit=1)["id"].tolist() == [1]
+        sc.record_decision(store, one, 2, A, "ta", "exclude")  # ends the hold
+        assert store.conn.execute(
+            "SELECT count(*) FROM screening_holds"
+        ).fetchone() == (0,)
+        assert sc.queue(store, one, B, "ta")["id"].tolist() == [1, 3, 4]
+        # a hold lasts HOLD_MINUTES
+        sc.hold_record(store, one, 3, A, "ta")
+        assert sc.queue(store, one, B, "ta")["id"].tolist() == [1, 4, 3]
+        with store.transaction() as conn:
+            conn.execute("UPDATE screening_holds SET until = '2000-01-01T00:00:00Z'")
+        assert sc.queue(store, one, B, "ta")["id"].tolist() == [1, 3, 4]
+        with pytest.raises(InputError, match="not a record of this review"):
+            sc.hold_record(store, one, 99, A, "ta")

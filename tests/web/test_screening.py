@@ -340,3 +340,18 @@ def test_full_text_waits_until_title_and_abstract_is_unblinded(
     assert "<strong>0</strong> of 1 done" in page
     ft = b.get("/api/status").json()["stages"]["full_text"]
     assert (ft["complete"], ft["pending"]) == (0, 1)
+
+
+def test_a_record_shown_to_a_reviewer_is_held_from_the_others(
+    app: Any, records: Any, client_for: Any
+) -> None:
+    a, b, d = client_for(OWNER), client_for(REVIEWER), client_for(SECOND)
+    assert decide(a, 1, "include").status_code == 303  # record 1 needs one more
+    assert b.get("/api/screen/ta/next").json()["record"]["id"] == 1  # B reads it
+    # D is shown another record: A decided 1 and B holds it, that makes two
+    assert d.get("/api/screen/ta/next").json()["record"]["id"] == 2
+    assert shown_record(b) == 1  # B's own hold does not move B's record
+    assert decide(b, 1, "exclude").status_code == 303  # no refusal
+    # holds tell nothing of decisions: D's progress counts every record
+    progress = d.get("/api/screen/ta/next").json()["progress"]
+    assert progress == {"done": 0, "total": 2, "remaining": 2}

@@ -26,6 +26,7 @@ from ._screening_events import (
     resolutions,
     unique_ids,
 )
+from ._screening_holds import release
 from .protocol import Protocol
 
 STAGES = ("title_abstract", "full_text")
@@ -365,4 +366,5 @@ def decide(
     cur = conn.execute(
         f"INSERT INTO screening_events ({columns}) VALUES ({marks})", values
     )
+    release(conn, record_id, reviewer, stage)
     return int(cur.lastrowid or 0)

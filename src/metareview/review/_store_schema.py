@@ -238,5 +238,19 @@ CREATE INDEX grade_judgements_key
     + _APPEND_ONLY.format(table="grade_judgements")
 )
 
+# A record shown to a reviewer is held for them for a few minutes, so that a
+# team dividing the records does not read the same abstract twice when it
+# needs fewer reviewers. Holds are working state, not history: each reviewer
+# has at most one per stage, replaced when the next record is shown.
+_MIGRATION_4 = """
+CREATE TABLE screening_holds (
+    reviewer  TEXT NOT NULL,
+    stage     TEXT NOT NULL CHECK (stage IN ('title_abstract', 'full_text')),
+    record_id INTEGER NOT NULL REFERENCES records (id),
+    until     TEXT NOT NULL,
+    PRIMARY KEY (reviewer, stage)
+);
+"""
+
 #: The schema, as SQL scripts; script ``i`` takes ``user_version`` from i to i + 1.
-MIGRATIONS: tuple[str, ...] = (_MIGRATION_1, _MIGRATION_2, _MIGRATION_3)
+MIGRATIONS: tuple[str, ...] = (_MIGRATION_1, _MIGRATION_2, _MIGRATION_3, _MIGRATION_4)

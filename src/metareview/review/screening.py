@@ -52,10 +52,12 @@ from ._screening_events import (
     current_reviewers,
     duplicate_ids,
 )
+from ._screening_holds import hold, holders
 from ._screening_order import records_frame, relevance_order
 from ._screening_state import (
     DECISIONS,
     STAGES,
+    check_record,
     decide,
     included_ids,
     needed,
@@ -75,6 +77,7 @@ __all__ = [
     "Progress",
     "conflicts",
     "export_decisions",
+    "hold_record",
     "import_decisions",
     "is_unblinded",
     "my_decisions",
@@ -294,8 +297,10 @@ def queue(
     :data:`QUEUE_COLUMNS`. At title and abstract the order is by predicted
     relevance, learnt from the reviewer's own decisions once there is one
     include and one exclude (``_screening_order``); id order before that and at
-    full text. ``limit`` keeps only the first records (the text of the others
-    is not read): ``limit=1`` is the next record.
+    full text. Records that other reviewers hold (:func:`hold_record`) and
+    that need no reviewer beyond them come after the others. ``limit`` keeps
+    only the first records (the text of the others is not read): ``limit=1``
+    is the next record.
     """
     stage = stage_name(stage)
     screener(protocol, reviewer)
@@ -305,11 +310,49 @@ def queue(
         raise InputError(f"limit must be a non-negative integer or None; got {limit!r}")
     ids, _ = _open_ids(store, protocol, reviewer, stage)
     order = relevance_order(ids, store=store, reviewer=reviewer, stage=stage)
+    order = _held_last(store, protocol, reviewer, stage, order)
     if limit is not None:
         order = order[:limit]
     records = records_frame(store, QUEUE_COLUMNS)
     at = pd.Index(records["id"]).get_indexer(order)
     return records.iloc[at].reset_index(drop=True)
+
+
+def _held_last(
+    store: Store, protocol: Protocol, reviewer: str, stage: str, order: list[int]
+) -> list[int]:
+    """Move the records others hold that need no reviewer beyond them to the end."""
+    held = holders(store.conn, stage, reviewer)
+    if not held:
+        return order
+    seed_ = sample_seed(store.conn, protocol)
+    with current_reviewers(store, stage) as reviewers:
+        full = set()
+        for rid, who in held.items():
+            if len(reviewers.get(rid, frozenset()) | who) >= needed(
+                protocol, seed_, stage, rid
+            ):
+                full.add(rid)
+    if not full:
+        return order
+    return [r for r in order if r not in full] + [r for r in order if r in full]
+
+
+def hold_record(
+    store: Store, protocol: Protocol, record_id: int, reviewer: str, stage: str
+) -> None:
+    """Hold a record shown to ``reviewer`` for a few minutes (``_screening_holds``).
+
+    The other reviewers' queues then put it behind their other records when
+    its current reviewers and holders are all it needs, so that two of them do
+    not read it when only one more is needed. Showing the next record moves the
+    hold; deciding the record ends it.
+    """
+    stage = stage_name(stage)
+    screener(protocol, reviewer)
+    with store.transaction() as conn:
+        check_record(conn, int(record_id))
+        hold(conn, int(record_id), reviewer, stage)
 
 
 def progress(store: Store, protocol: Protocol, reviewer: str, stage: str) -> Progress:

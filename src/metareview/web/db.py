@@ -42,6 +42,8 @@ class Review:
     _protocol: tuple[tuple[int, int], Protocol] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _idle: list[Store] = field(default_factory=list)
+    #: Held while a reviewer's next record is picked and held for them.
+    picking: threading.Lock = field(default_factory=threading.Lock)
 
     def protocol(self) -> Protocol:
         """Return the protocol, read again when ``review.toml`` changed."""

@@ -72,12 +72,21 @@ def _patterns(protocol: Protocol) -> tuple[re.Pattern[str] | None, ...]:
 
 
 def _next_record(
-    store: Store, protocol: Protocol, user: User, stage: str
+    review: Review, store: Store, protocol: Protocol, user: User, stage: str
 ) -> dict[str, Any] | None:
-    q = sc.queue(store, protocol, user.name, stage, limit=1)
-    if q.empty:
-        return None
-    return json_rows(q)[0]
+    """Pick the user's next record and hold it for them (one at a time).
+
+    Picking and holding run under the review's lock, so that two reviewers who
+    ask at the same moment are not both shown the last place on a record.
+    """
+    with review.picking:
+        q = sc.queue(store, protocol, user.name, stage, limit=1)
+        if q.empty:
+            return None
+        record: dict[str, Any] = json_rows(q)[0]
+        rid = int(record["id"])
+        retry(lambda: sc.hold_record(store, protocol, rid, user.name, stage))
+    return record
 
 
 def _last_decision(store: Store, user: User, stage: str) -> dict[str, Any] | None:
@@ -108,8 +117,8 @@ def screen(request: Request, user: Viewer, slug: str) -> Response:
     protocol = review.protocol()
     with review.store() as store:
         may_screen(store, protocol, user, stage)
-        record = _next_record(store, protocol, user, stage)
         progress = sc.progress(store, protocol, user.name, stage)
+        record = _next_record(review, store, protocol, user, stage)
         last = _last_decision(store, user, stage)
     inc, exc = _patterns(protocol)
     shown: dict[str, Any] = {}
@@ -243,8 +252,8 @@ def api_next(request: Request, user: Viewer, slug: str) -> Response:
     protocol = review.protocol()
     with review.store() as store:
         may_screen(store, protocol, user, stage)
-        record = _next_record(store, protocol, user, stage)
         progress = sc.progress(store, protocol, user.name, stage)
+        record = _next_record(review, store, protocol, user, stage)
     return JSONResponse({"record": record, "progress": _progress_json(progress)})
 
 
