@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
 from helpers import shared_data
@@ -344,3 +345,57 @@ def test_simulate_screening_nelson_2002_beats_random():
     # Random order has expected WSS@95 about 0 (Cohen et al. 2006).
     assert res.wss95 > 0.3
     assert res.recall_at_stop >= 0.9
+
+
+def test_aggressive_undersampling_keeps_every_relevant_and_the_clearest_irrelevant(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sklearn.svm import LinearSVC
+
+    from metareview.review import _priority_model as pm
+
+    rng = np.random.default_rng(5)
+    X = sp.csr_matrix(rng.random((80, 6)))
+    y = np.zeros(80, dtype=np.int64)
+    y[rng.choice(80, 30, replace=False)] = 1
+    clf = LinearSVC(C=0.1, random_state=0).fit(X, y)
+    keep = pm._undersample(clf, X, y)
+    assert keep is not None
+    relevant, irrelevant = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    assert keep[:30].tolist() == relevant.tolist()
+    kept = keep[30:]
+    assert kept.size == 30
+    assert set(kept) <= set(irrelevant)
+    # the 30 irrelevant rows kept score lower than the 20 left out
+    score = clf.decision_function(X)
+    left = np.setdiff1d(irrelevant, kept)
+    assert score[kept].max() <= score[left].min()
+    # fewer than UNDERSAMPLE_FROM relevant, or not outnumbered: no second fit
+    assert pm._undersample(clf, X[:79], np.where(np.arange(79) == 0, 1, 0)) is None
+    y_few = y.copy()
+    y_few[relevant[:1]] = 0
+    assert pm._undersample(clf, X, y_few) is None
+    balanced = np.r_[np.ones(40, dtype=np.int64), np.zeros(40, dtype=np.int64)]
+    assert pm._undersample(clf, X, balanced) is None
+    # the ranker fits again on the kept rows only from the threshold on
+    ranker = pm.Ranker(pd.DataFrame({"title": [f"t{i} w{i % 7}" for i in range(80)]}))
+    ranker.X = X
+    train, rest = np.arange(60), np.arange(60, 80)
+    fits: list[int] = []
+    fit = LinearSVC.fit
+
+    def counted(self: LinearSVC, Xf: object, yf: object, **kw: object) -> LinearSVC:
+        fits.append(Xf.shape[0])  # type: ignore[attr-defined]
+        return fit(self, Xf, yf, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(LinearSVC, "fit", counted)
+    y60 = np.r_[np.ones(30, dtype=np.int64), np.zeros(30, dtype=np.int64)]
+    ranker.scores(train, y60, rest)  # 30 relevant, 30 irrelevant: not outnumbered
+    assert fits == [60]
+    fits.clear()
+    y60[25:30] = 0  # 25 relevant: below the threshold
+    ranker.scores(train, y60, rest)
+    assert fits == [60]
+    fits.clear()
+    ranker.scores(np.arange(80), y, rest)  # 30 relevant of 80
+    assert fits == [80, 60]

@@ -26,6 +26,9 @@ TEXT_COLUMNS = ("title", "abstract", "keywords")
 # records 5 times the rest (class_weights); Ranker's Notes give the evidence.
 TITLE_WEIGHT = 2
 RELEVANT_WEIGHT = 5.0
+#: From this many relevant training records on, the SVM is fitted again on
+#: them and as many irrelevant ones (aggressive undersampling; see Ranker).
+UNDERSAMPLE_FROM = 30
 IntArray = NDArray[np.int64]
 
 
@@ -183,6 +186,21 @@ def _classifier(
     return MultinomialNB(alpha=0.1)
 
 
+def _undersample(clf: LinearSVC, X: sp.csr_matrix, y: IntArray) -> IntArray | None:
+    """Rows to fit on again: every relevant one, as many of the clearest irrelevant.
+
+    None while fewer than :data:`UNDERSAMPLE_FROM` rows are relevant or the
+    irrelevant ones do not outnumber them. The irrelevant rows kept are those
+    with the lowest scores of ``clf`` (fitted on all rows).
+    """
+    relevant = np.flatnonzero(y == 1)
+    irrelevant = np.flatnonzero(y == 0)
+    if relevant.size < UNDERSAMPLE_FROM or irrelevant.size <= relevant.size:
+        return None
+    far = np.argsort(clf.decision_function(X[irrelevant]), kind="stable")
+    return np.concatenate([relevant, irrelevant[far[: relevant.size]]])
+
+
 class Ranker:
     """Rank the unscreened records of one record set by predicted relevance.
 
@@ -199,7 +217,9 @@ class Ranker:
         ``"svm"`` (default): linear support vector machine (squared hinge
         loss, L2 penalty, ``C = 0.1``), relevant records weighted
         :data:`RELEVANT_WEIGHT` (5) times the irrelevant ones in total (see
-        :func:`class_weights`); ``"logistic"``: L2 logistic regression,
+        :func:`class_weights`), with aggressive undersampling once
+        :data:`UNDERSAMPLE_FROM` (30) relevant records are labelled (see
+        Notes); ``"logistic"``: L2 logistic regression,
         classes weighted inversely to their frequency (King & Zeng 2001);
         ``"nb"``: multinomial naive Bayes (McCallum & Nigam 1998).
     title_weight : int
@@ -220,11 +240,28 @@ class Ranker:
     records gave up 0.003 of the mean but met ELAS u4 on 6 of the 8 sets
     instead of 4, within 0.006 on the other two; the SVM also fitted fastest.
 
+    Aggressive undersampling (Yu, Kraft & Menzies 2018, FASTREAD): once 30
+    relevant records are labelled, the SVM is fitted a second time on the
+    relevant records and as many irrelevant ones, those the first fit puts
+    farthest on the irrelevant side, unweighted (the classes are then equal).
+    The irrelevant records nearest the boundary, which pull the boundary
+    towards the relevant class when they outnumber it, are left out; the
+    relevant records that are hard to find late in screening then rank
+    higher. It met ELAS u4 on the two sets where the weighted SVM alone was
+    behind (van_de_Schoot_2018 0.900 -> 0.902, ELAS u4 0.902; Jeyaraman_2020
+    0.632 -> 0.637, ELAS u4 0.637) and changes only the sets with at least
+    30 relevant records (mean 0.663 over the 8 sets either way; Meijboom_2021
+    0.769 -> 0.756, ELAS u4 0.700).
+
     References
     ----------
     Robertson S, Zaragoza H, Taylor M (2004). Simple BM25 extension to
     multiple weighted fields. CIKM '04, 42-49.
     https://doi.org/10.1145/1031171.1031181
+
+    Yu Z, Kraft NA, Menzies T (2018). Finding better active learners for
+    faster literature reviews. Empirical Software Engineering 23:3161-3186.
+    https://doi.org/10.1007/s10664-017-9587-0
 
     """
 
@@ -245,7 +282,13 @@ class Ranker:
     ) -> NDArray[np.float64]:
         """Fit on rows ``train`` with labels ``y``; return scores of rows ``score``."""
         clf = _classifier(self.model, y)
-        clf.fit(self.X[train], y)
+        X = self.X[train]
+        clf.fit(X, y)
+        if isinstance(clf, LinearSVC):
+            keep = _undersample(clf, X, y)
+            if keep is not None:
+                clf = LinearSVC(C=0.1, random_state=0)
+                clf.fit(X[keep], y[keep])
         Xs = self.X[score]
         if isinstance(clf, MultinomialNB):
             lp = clf.predict_joint_log_proba(Xs)
