@@ -125,3 +125,25 @@ def test_stale_outputs_are_removed(result):
         path.write_text("from an earlier run")
     run_project(result.folder)
     assert not any(path.exists() for path in stale)
+
+
+def test_a_two_study_subgroup_under_knapp_hartung_is_said_to_be_wide() -> None:
+    import math
+    import warnings
+
+    import metareview as mr
+    from metareview.report._analysis import _subgroup_text
+
+    bcg = mr.datasets.load("bcg")
+    es = mr.escalc("RR", ai="tpos", bi="tneg", ci="cpos", di="cneg", data=bcg)
+    es["decade"] = (bcg["year"] // 10 * 10).astype(str) + "s"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        knha = mr.subgroup(es, by="decade", method="REML", test="knha")
+        z = mr.subgroup(es, by="decade", method="REML")
+    text = _subgroup_text("decade", knha, "RR", 0.95, math.exp)
+    # the 1940s have 2 trials: a t interval on 1 df; the 1950s one trial
+    assert "1940s (2 studies; a t interval on 1 degree of freedom, so wide)" in text
+    assert "1950s (1 study, not pooled)" in text
+    assert "1960s (4 studies): RR 0.46 (95% CI 0.14 to 1.54)" in text
+    assert "degree of freedom" not in _subgroup_text("decade", z, "RR", 0.95, math.exp)

@@ -114,6 +114,8 @@ def _subgroup_text(by: str, sg: Any, m: str, lvl: float, fx: Any) -> str:
         k = int(sg.k[i])
         eff = effect(m, fx(sg.estimate[i]), fx(sg.ci_lb[i]), fx(sg.ci_ub[i]), lvl)
         note = "" if k > 1 else ", not pooled"
+        if sg.dfs is not None and k == 2:  # t quantile on 1 df: 12.7, not 1.96
+            note = "; a t interval on 1 degree of freedom, so wide"
         parts.append(f"{level} ({studies(k)}{note}): {eff}")
     return f"By {name}: " + "; ".join(parts) + f". {sg.revman_line()}."
 
