@@ -188,6 +188,7 @@ def test_pooled_results_resemble_the_published_ones(
             assert sub.k[i] == 3
             within(level, sub.estimate[i], sub.ci_lb[i], sub.ci_ub[i])
         weeks = ex.arm_data(store, protocol, "intention", "2 weeks")
+        assert set(weeks["measure"]) == {"MD"}  # [outcomes.at."2 weeks"]
         md = mr.escalc(
             "MD", **{c: weeks[c] for c in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")}
         )

@@ -900,6 +900,11 @@ timepoints = ["post-intervention", "2 weeks"]
 measure = "SMD"
 mid = 0.2
 
+# at 2 weeks every trial used the GHSQ: a mean difference on its scale, as
+# Ni et al. (2025) report it
+[outcomes.at."2 weeks"]
+measure = "MD"
+
 [[outcomes]]
 id = "attitude"
 name = "Attitudes toward seeking professional help"

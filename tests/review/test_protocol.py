@@ -180,3 +180,62 @@ def test_key_lines_skip_multiline_arrays_and_strings() -> None:
     assert lines[("s", "u", "q")] == 13
     assert find_line(lines, ("t", 1, "k", 0)) == 11
     assert find_line(lines, ("zz",)) is None
+
+
+AT = '\ntimepoints = ["post-intervention", "2 weeks"]\n'
+
+
+def _with_at(plan: str) -> str:
+    return protocol_template().replace(AT, AT + plan + "\n", 1)
+
+
+def test_a_timepoint_can_have_its_own_measure_mid_and_control_risk(
+    tmp_path: Path,
+) -> None:
+    p = load_protocol(
+        write(
+            tmp_path, _with_at('mid = 0.3\n\n[outcomes.at."2 weeks"]\nmeasure = "MD"')
+        )
+    )
+    intention, behaviour = p.outcomes[1], p.outcomes[0]
+    assert intention.measure_at("post-intervention", p.analysis) == "SMD"  # plan's
+    assert intention.measure_at("2 weeks", p.analysis) == "MD"
+    assert behaviour.measure_at(behaviour.timepoints[0], p.analysis) == "OR"
+    # the outcome's MID is in SMD units: not carried to a timepoint pooled as MD
+    assert intention.mid_at("post-intervention") == 0.3
+    assert intention.mid_at("2 weeks") is None
+    p = load_protocol(
+        write(
+            tmp_path,
+            _with_at(
+                'mid = 0.3\ncontrol_risk = 0.2\n\n[outcomes.at."2 weeks"]\n'
+                "mid = 0.5\ncontrol_risk = 0.3"
+            ),
+        )
+    )
+    intention = p.outcomes[1]
+    assert intention.mid_at("2 weeks") == 0.5
+    assert intention.control_risk_at("2 weeks") == 0.3
+    assert intention.control_risk_at("post-intervention") == 0.2
+    assert intention.measure_at("2 weeks", p.analysis) == "SMD"
+
+
+@pytest.mark.parametrize(
+    ("plan", "expected"),
+    [
+        (
+            '[outcomes.at."3 weeks"]\nmeasure = "MD"',
+            "outcomes[1].at.3 weeks: names no timepoint of outcome 'intention' "
+            "('post-intervention', '2 weeks')",
+        ),
+        (
+            '[outcomes.at."2 weeks"]\nmeasure = "OR"',
+            "outcomes[1].at.2 weeks.measure: for a continuous outcome must be one "
+            "of 'MD'",
+        ),
+        ('[outcomes.at."2 weeks"]\nmid = -1', "greater than 0"),
+    ],
+)
+def test_a_timepoint_plan_is_checked(tmp_path: Path, plan: str, expected: str) -> None:
+    with pytest.raises(ProtocolError, match=re.escape(expected)):
+        load_protocol(write(tmp_path, _with_at(plan)))

@@ -47,8 +47,8 @@ def grade_all(
                 timepoint=a.timepoint,
                 rob=rob or None,
                 subgroup=a.subgroups[0][1] if a.subgroups else None,
-                mid=a.outcome.mid,
-                control_risk=a.outcome.control_risk,
+                mid=a.outcome.mid_at(a.timepoint),
+                control_risk=a.outcome.control_risk_at(a.timepoint),
                 n=a.participants,
                 regtest=a.regtest,
             )
@@ -60,8 +60,8 @@ def grade_all(
                     res=a.res,
                     certainty=c,
                     participants=a.participants,
-                    control_risk=a.outcome.control_risk,
-                    mid=a.outcome.mid,
+                    control_risk=a.outcome.control_risk_at(a.timepoint),
+                    mid=a.outcome.mid_at(a.timepoint),
                     scale=a.outcome.scale,
                     timepoint=a.timepoint,
                 )

@@ -290,11 +290,9 @@ def arm_data(
         raise InputError(
             f"timepoint of {outcome_id} must be one of {allowed}; got {timepoint!r}"
         )
-    binary = outcome.type == "binary"
-    a = protocol.analysis
-    measure = outcome.measure or (a.measure_binary if binary else a.measure_continuous)
+    measure = outcome.measure_at(timepoint, protocol.analysis)
     plan = Plan(
-        binary=binary,
+        binary=outcome.type == "binary",
         measure=measure,
         multi_arm=protocol.extraction.multi_arm,
         icc=protocol.extraction.icc,
@@ -321,7 +319,7 @@ def arm_data(
         "intervention",
         "arm",
         "comparator",
-        *(BINARY_COLUMNS if binary else CONTINUOUS_COLUMNS),
+        *(BINARY_COLUMNS if plan.binary else CONTINUOUS_COLUMNS),
         "yi",
         "vi",
         "measure",

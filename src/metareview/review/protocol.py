@@ -137,6 +137,19 @@ class Screening(_Model):
     keywords_exclude: list[Text] = Field(default_factory=list)
 
 
+class TimepointPlan(_Model):
+    """What differs at one timepoint of an outcome (``[outcomes.at."2 weeks"]``).
+
+    A timepoint can be pooled with another measure than the outcome's (a mean
+    difference where every study used the same scale), with its own minimal
+    important difference and control risk.
+    """
+
+    measure: str | None = None
+    mid: float | None = Field(default=None, gt=0)
+    control_risk: float | None = Field(default=None, gt=0, lt=1)
+
+
 class Outcome(_Model):
     """An outcome: the construct it measures, its scale and direction of benefit.
 
@@ -149,6 +162,9 @@ class Outcome(_Model):
     for a continuous outcome (SMD units when pooled as an SMD), and for a binary
     one a relative risk reduction (0.25: RR 0.75 and 1.25). ``control_risk`` is
     the assumed control risk (a proportion) for absolute effects per 1,000.
+    ``at`` overrides these per timepoint (:class:`TimepointPlan`); a timepoint
+    pooled with its own measure has no MID unless it gives one (the outcome's
+    is in the units of the other measure).
     """
 
     model_config = ConfigDict(populate_by_name=True)
@@ -163,6 +179,34 @@ class Outcome(_Model):
     measure: str | None = None
     mid: float | None = Field(default=None, gt=0)
     control_risk: float | None = Field(default=None, gt=0, lt=1)
+    at: dict[Text, TimepointPlan] = Field(default_factory=dict)
+
+    def measure_at(self, timepoint: str, analysis: Analysis) -> str:
+        """Return the measure pooled at ``timepoint`` (its own, else the outcome's)."""
+        plan = self.at.get(timepoint)
+        if plan is not None and plan.measure is not None:
+            return plan.measure
+        if self.measure is not None:
+            return self.measure
+        if self.type == "binary":
+            return analysis.measure_binary
+        return analysis.measure_continuous
+
+    def mid_at(self, timepoint: str) -> float | None:
+        """Return the minimal important difference at ``timepoint`` (see above)."""
+        plan = self.at.get(timepoint)
+        if plan is None:
+            return self.mid
+        if plan.mid is not None or plan.measure is not None:
+            return plan.mid
+        return self.mid
+
+    def control_risk_at(self, timepoint: str) -> float | None:
+        """Return the assumed control risk at ``timepoint``."""
+        plan = self.at.get(timepoint)
+        if plan is not None and plan.control_risk is not None:
+            return plan.control_risk
+        return self.control_risk
 
 
 class InterventionCategory(_Model):
@@ -350,14 +394,28 @@ def _cross_checks(p: Protocol) -> list[tuple[Loc, str]]:
     out += _extraction_checks(p)
     for i, o in enumerate(p.outcomes):
         allowed = BINARY_MEASURES if o.type == "binary" else CONTINUOUS_MEASURES
-        if o.measure is not None and o.measure not in allowed:
-            out.append(
-                (
-                    ("outcomes", i, "measure"),
-                    f"for a {o.type} outcome must be one of "
-                    f"{', '.join(map(repr, allowed))}; got {o.measure!r}",
+        measures: list[tuple[Loc, str | None]] = [
+            (("outcomes", i, "measure"), o.measure)
+        ]
+        for tp, plan in o.at.items():
+            if tp not in o.timepoints:
+                out.append(
+                    (
+                        ("outcomes", i, "at", tp),
+                        f"names no timepoint of outcome {o.id!r} "
+                        f"({', '.join(map(repr, o.timepoints))})",
+                    )
                 )
-            )
+            measures.append((("outcomes", i, "at", tp, "measure"), plan.measure))
+        for loc, measure in measures:
+            if measure is not None and measure not in allowed:
+                out.append(
+                    (
+                        loc,
+                        f"for a {o.type} outcome must be one of "
+                        f"{', '.join(map(repr, allowed))}; got {measure!r}",
+                    )
+                )
     return out
 
 
