@@ -207,3 +207,26 @@ def test_a_record_held_by_a_reviewer_comes_last_for_the_others(
         assert sc.queue(store, one, B, "ta")["id"].tolist() == [1, 3, 4]
         with pytest.raises(InputError, match="not a record of this review"):
             sc.hold_record(store, one, 99, A, "ta")
+
+
+def test_next_record_holds_what_it_returns(tmp_path: Path) -> None:
+    import threading
+
+    with sc.open_review(project(tmp_path)) as (store, p):
+        one = one_per_record(p)
+        lock = threading.Lock()
+        assert sc.next_record(store, one, A, "ta", lock=lock)["id"].tolist() == [1]
+        assert not lock.locked()
+        # B is given record 2: A holds 1, all it needs
+        assert sc.next_record(store, one, B, "ta")["id"].tolist() == [2]
+        holds = store.conn.execute(
+            "SELECT reviewer, record_id FROM screening_holds ORDER BY reviewer"
+        ).fetchall()
+        assert holds == [(A, 1), (B, 2)]
+        for rid in (1, 2, 3, 4):
+            sc.record_decision(store, one, rid, A if rid != 2 else B, "ta", "exclude")
+        assert sc.next_record(store, one, A, "ta").empty  # nothing left: no hold
+        assert (
+            store.conn.execute("SELECT count(*) FROM screening_holds").fetchone()[0]
+            == 0
+        )

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +81,7 @@ __all__ = [
     "import_decisions",
     "is_unblinded",
     "my_decisions",
+    "next_record",
     "open_review",
     "outcomes",
     "progress",
@@ -308,13 +309,48 @@ def queue(
         isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
     ):
         raise InputError(f"limit must be a non-negative integer or None; got {limit!r}")
+    order = _held_last(
+        store, protocol, reviewer, stage, _order(store, protocol, reviewer, stage)
+    )
+    return _rows(store, order if limit is None else order[:limit])
+
+
+def next_record(
+    store: Store,
+    protocol: Protocol,
+    reviewer: str,
+    stage: str,
+    *,
+    lock: AbstractContextManager[object] | None = None,
+) -> pd.DataFrame:
+    """Return the reviewer's next record (one row, none when done) and hold it.
+
+    The first record of :func:`queue`, held for the reviewer
+    (:func:`hold_record`). A server passes one ``lock`` for all its
+    reviewers: the record is picked and held under it, so that two reviewers
+    asking at once are not both given the last place on a record (and the
+    rankings of simultaneous requests are computed one after the other, not
+    competing for the interpreter).
+    """
+    stage = stage_name(stage)
+    screener(protocol, reviewer)
+    with lock or nullcontext():
+        order = _order(store, protocol, reviewer, stage)
+        order = _held_last(store, protocol, reviewer, stage, order)[:1]
+        if order:
+            with store.transaction() as conn:
+                hold(conn, order[0], reviewer, stage)
+    return _rows(store, order)
+
+
+def _order(store: Store, protocol: Protocol, reviewer: str, stage: str) -> list[int]:
     ids, _ = _open_ids(store, protocol, reviewer, stage)
-    order = relevance_order(ids, store=store, reviewer=reviewer, stage=stage)
-    order = _held_last(store, protocol, reviewer, stage, order)
-    if limit is not None:
-        order = order[:limit]
+    return relevance_order(ids, store=store, reviewer=reviewer, stage=stage)
+
+
+def _rows(store: Store, ids: list[int]) -> pd.DataFrame:
     records = records_frame(store, QUEUE_COLUMNS)
-    at = pd.Index(records["id"]).get_indexer(order)
+    at = pd.Index(records["id"]).get_indexer(ids)
     return records.iloc[at].reset_index(drop=True)
 
 

@@ -74,19 +74,11 @@ def _patterns(protocol: Protocol) -> tuple[re.Pattern[str] | None, ...]:
 def _next_record(
     review: Review, store: Store, protocol: Protocol, user: User, stage: str
 ) -> dict[str, Any] | None:
-    """Pick the user's next record and hold it for them (one at a time).
-
-    Picking and holding run under the review's lock, so that two reviewers who
-    ask at the same moment are not both shown the last place on a record.
-    """
-    with review.picking:
-        q = sc.queue(store, protocol, user.name, stage, limit=1)
-        if q.empty:
-            return None
-        record: dict[str, Any] = json_rows(q)[0]
-        rid = int(record["id"])
-        retry(lambda: sc.hold_record(store, protocol, rid, user.name, stage))
-    return record
+    """Return the user's next record, held for them (see ``sc.next_record``)."""
+    q = retry(
+        lambda: sc.next_record(store, protocol, user.name, stage, lock=review.picking)
+    )
+    return json_rows(q)[0] if len(q) else None
 
 
 def _last_decision(store: Store, user: User, stage: str) -> dict[str, Any] | None:
