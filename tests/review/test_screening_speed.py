@@ -16,6 +16,7 @@ from metareview._validate import InputError
 from metareview.review import _priority_model
 from metareview.review import screening as sc
 from metareview.review._screening_events import current_reviewers, current_rows
+from metareview.review._screening_holds import hold
 from metareview.review.intake import import_files
 from metareview.review.project import init_project
 from metareview.review.protocol import Protocol, Screening
@@ -180,19 +181,24 @@ def test_current_reviewers_follow_the_events_added_since_the_last_call(
             assert dict(who) == {3: {B}}
 
 
+def _hold(store: Store, record_id: int, reviewer: str) -> None:
+    with store.transaction() as conn:
+        hold(conn, record_id, reviewer, "title_abstract")
+
+
 def test_a_record_held_by_a_reviewer_comes_last_for_the_others(
     tmp_path: Path,
 ) -> None:
     with sc.open_review(project(tmp_path)) as (store, p):
         one = one_per_record(p)
-        sc.hold_record(store, one, 1, A, "ta")  # A is shown record 1
+        _hold(store, 1, A)  # A is shown record 1
         # one reviewer per record: A's hold is all record 1 needs
         assert sc.queue(store, one, B, "ta")["id"].tolist() == [2, 3, 4, 1]
         assert sc.queue(store, one, A, "ta")["id"].tolist() == [1, 2, 3, 4]
         assert sc.progress(store, one, B, "ta") == sc.Progress(done=0, total=4)
         # two per record: A's hold leaves a place for B
         assert sc.queue(store, p, B, "ta")["id"].tolist() == [1, 2, 3, 4]
-        sc.hold_record(store, one, 2, A, "ta")  # the next record moves the hold
+        _hold(store, 2, A)  # the next record moves the hold
         assert sc.queue(store, one, B, "ta", limit=1)["id"].tolist() == [1]
         sc.record_decision(store, one, 2, A, "ta", "exclude")  # ends the hold
         assert store.conn.execute(
@@ -200,13 +206,11 @@ def test_a_record_held_by_a_reviewer_comes_last_for_the_others(
         ).fetchone() == (0,)
         assert sc.queue(store, one, B, "ta")["id"].tolist() == [1, 3, 4]
         # a hold lasts HOLD_MINUTES
-        sc.hold_record(store, one, 3, A, "ta")
+        _hold(store, 3, A)
         assert sc.queue(store, one, B, "ta")["id"].tolist() == [1, 4, 3]
         with store.transaction() as conn:
             conn.execute("UPDATE screening_holds SET until = '2000-01-01T00:00:00Z'")
         assert sc.queue(store, one, B, "ta")["id"].tolist() == [1, 3, 4]
-        with pytest.raises(InputError, match="not a record of this review"):
-            sc.hold_record(store, one, 99, A, "ta")
 
 
 def test_next_record_holds_what_it_returns(tmp_path: Path) -> None:

@@ -57,7 +57,6 @@ from ._screening_order import records_frame, relevance_order
 from ._screening_state import (
     DECISIONS,
     STAGES,
-    check_record,
     decide,
     included_ids,
     needed,
@@ -77,7 +76,6 @@ __all__ = [
     "Progress",
     "conflicts",
     "export_decisions",
-    "hold_record",
     "import_decisions",
     "is_unblinded",
     "my_decisions",
@@ -298,7 +296,7 @@ def queue(
     :data:`QUEUE_COLUMNS`. At title and abstract the order is by predicted
     relevance, learnt from the reviewer's own decisions once there is one
     include and one exclude (``_screening_order``); id order before that and at
-    full text. Records that other reviewers hold (:func:`hold_record`) and
+    full text. Records that other reviewers hold (:func:`next_record`) and
     that need no reviewer beyond them come after the others. ``limit`` keeps
     only the first records (the text of the others is not read): ``limit=1``
     is the next record.
@@ -325,8 +323,10 @@ def next_record(
 ) -> pd.DataFrame:
     """Return the reviewer's next record (one row, none when done) and hold it.
 
-    The first record of :func:`queue`, held for the reviewer
-    (:func:`hold_record`). A server passes one ``lock`` for all its
+    The first record of :func:`queue`, held for the reviewer for
+    ``_screening_holds.HOLD_MINUTES`` (10) minutes or until they decide it:
+    the other reviewers' queues put it last while its reviewers and holders
+    are all it needs. A server passes one ``lock`` for all its
     reviewers: the record is picked and held under it, so that two reviewers
     asking at once are not both given the last place on a record (and the
     rankings of simultaneous requests are computed one after the other, not
@@ -372,23 +372,6 @@ def _held_last(
     if not full:
         return order
     return [r for r in order if r not in full] + [r for r in order if r in full]
-
-
-def hold_record(
-    store: Store, protocol: Protocol, record_id: int, reviewer: str, stage: str
-) -> None:
-    """Hold a record shown to ``reviewer`` for a few minutes (``_screening_holds``).
-
-    The other reviewers' queues then put it behind their other records when
-    its current reviewers and holders are all it needs, so that two of them do
-    not read it when only one more is needed. Showing the next record moves the
-    hold; deciding the record ends it.
-    """
-    stage = stage_name(stage)
-    screener(protocol, reviewer)
-    with store.transaction() as conn:
-        check_record(conn, int(record_id))
-        hold(conn, int(record_id), reviewer, stage)
 
 
 def progress(store: Store, protocol: Protocol, reviewer: str, stage: str) -> Progress:
