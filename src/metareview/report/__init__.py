@@ -14,12 +14,12 @@ Every table is also written to ``tables/<name>.csv``.
 from __future__ import annotations
 
 import datetime as _dt
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .._files import write_atomic
 from ._model import Document, Note, Paragraph, Section, TableBlock
 
 if TYPE_CHECKING:
@@ -117,15 +117,6 @@ def _run_section(timings: tuple[StageTiming, ...]) -> Section:
     return s
 
 
-def _write_atomic(path: Path, data: str | bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    if isinstance(data, str):
-        tmp.write_text(data, encoding="utf-8")
-    else:
-        tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def write_report(
     r: RunResult, out: Path, *, timings: tuple[StageTiming, ...] = ()
 ) -> tuple[dict[str, Path], pd.DataFrame]:
@@ -160,13 +151,13 @@ def write_report(
         old.unlink()  # output/ is regenerated: no table of an earlier run stays
     for t in doc.tables():
         frame: Any = t.csv if t.csv is not None else t.frame
-        _write_atomic(tables / f"{t.key}.csv", frame.to_csv(index=False))
+        write_atomic(tables / f"{t.key}.csv", frame.to_csv(index=False))
     files = {
         "html": out / "report.html",
         "md": out / "report.md",
         "docx": out / "report.docx",
     }
-    _write_atomic(files["html"], render_html(doc, out))
-    _write_atomic(files["md"], render_markdown(doc, out))
-    _write_atomic(files["docx"], render_docx(doc))
+    write_atomic(files["html"], render_html(doc, out))
+    write_atomic(files["md"], render_markdown(doc, out))
+    write_atomic(files["docx"], render_docx(doc))
     return files, audit

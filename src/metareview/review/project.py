@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 
+from .._files import write_atomic
 from .._validate import InputError
+from .protocol import Protocol, parse_protocol
 from .store import open_store
 
-__all__ = ["ProjectExistsError", "init_project", "protocol_template"]
+__all__ = ["ProjectExistsError", "init_project", "protocol_template", "save_protocol"]
 
 PROTOCOL = "review.toml"
 DATABASE = "review.db"
 FOLDERS = ("searches", "output")
+HISTORY = "protocol-history"  # earlier versions of review.toml, by when replaced
 
 
 class ProjectExistsError(InputError):
@@ -88,3 +92,36 @@ def init_project(folder: str | Path, *, force: bool = False) -> Path:
     with open_store(folder / DATABASE):
         pass
     return protocol
+
+
+def save_protocol(folder: str | Path, text: str) -> tuple[Protocol, Path | None]:
+    """Replace the project's ``review.toml`` with ``text``, once it is valid.
+
+    The text is validated first (:func:`~.protocol.parse_protocol`; a
+    :class:`~.protocol.ProtocolError` names the line and key and nothing is
+    written). The version it replaces is kept in ``protocol-history/`` under
+    the UTC time of the change, so that amendments to the protocol can be
+    reported; the new file is written whole (a temporary file and a rename).
+
+    Returns
+    -------
+    tuple
+        The new protocol, and the path of the kept earlier version (None when
+        the text is the same as the file's, which is then left alone).
+
+    """
+    folder = Path(folder)
+    path = folder / PROTOCOL
+    protocol = parse_protocol(text, path)
+    old = path.read_text(encoding="utf-8") if path.exists() else None
+    if old == text:
+        return protocol, None
+    kept = None
+    if old is not None:
+        history = folder / HISTORY
+        history.mkdir(exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        kept = history / f"review-{stamp}.toml"
+        write_atomic(kept, old)
+    write_atomic(path, text)
+    return protocol, kept

@@ -38,7 +38,9 @@ __all__ = [
     "Question",
     "Reviewer",
     "Screening",
+    "TimepointPlan",
     "load_protocol",
+    "parse_protocol",
 ]
 
 #: metafor's measure codes for two-group comparisons of binary outcomes.
@@ -350,6 +352,16 @@ def load_protocol(path: str | Path) -> Protocol:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ProtocolError(path, [("", None, f"cannot be read ({exc})")]) from None
+    return parse_protocol(text, path)
+
+
+def parse_protocol(text: str, path: str | Path = "review.toml") -> Protocol:
+    """Validate the text of a protocol; errors name ``path`` and the lines.
+
+    :func:`load_protocol` reads the file and calls it; the web app's protocol
+    editor checks an edited text with it before anything is written.
+    """
+    path = Path(str(path))
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

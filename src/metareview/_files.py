@@ -1,0 +1,28 @@
+"""Writing files whole: a reader sees the old file or the new one, never half."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["write_atomic"]
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    The temporary file is flushed to disk before it replaces ``path``
+    (:func:`os.replace` is atomic on one file system), so a crash leaves the
+    old file or the new one; text is written as UTF-8.
+    """
+    tmp = path.with_name(path.name + ".tmp")
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        with tmp.open("wb") as f:
+            f.write(raw)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
