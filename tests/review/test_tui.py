@@ -156,11 +156,14 @@ def test_each_key_is_saved_before_the_next_is_read(tmp_path: Path) -> None:
     protocol = load_protocol(folder)
     with open_store(folder / "review.db") as store:
         session = ScreenSession(store, protocol, A, "ta")
-        assert [int(r["id"]) for r in session.pending] == [first, second, third]
+        shown = [int(session.current["id"])] if session.current else []
         session.press("i")
         assert _decisions(folder, A, "title_abstract") == {first: ("include", None)}
+        shown.append(int(session.current["id"]))  # asked for after the decision
         session.press("e")
         assert _decisions(folder, A, "title_abstract")[second] == ("exclude", None)
+        shown.append(int(session.current["id"]))
+        assert shown == [first, second, third]
         session.press("m")
         assert _decisions(folder, A, "title_abstract")[third] == ("maybe", None)
         assert session.current is None
@@ -396,3 +399,31 @@ def test_nothing_to_screen_ends_at_once(tmp_path: Path, keys: list[str]) -> None
     summary = screen(folder, A, keys=KeyList(keys), console=console)
     assert (summary.done, summary.total) == (0, 0)
     assert "0/0 screened, 0 remaining." in console.export_text()
+
+
+def test_the_record_shown_is_held_and_the_queue_is_asked_again_each_time(
+    tmp_path: Path,
+) -> None:
+    folder = _project(tmp_path)
+    first, second, third = (_ids(folder)[t] for t in TITLES)
+    text = (folder / "review.toml").read_text(encoding="utf-8")
+    one = text.replace("reviewers_per_record = 2", "reviewers_per_record = 1")
+    (folder / "review.toml").write_text(one, encoding="utf-8")
+    protocol = load_protocol(folder)
+    with open_store(folder / "review.db") as store:
+        a = ScreenSession(store, protocol, A, "ta")
+        assert a.current is not None
+        assert int(a.current["id"]) == first
+        # one reviewer per record: B is shown another record while A holds it
+        b = ScreenSession(store, protocol, B, "ta")
+        assert b.current is not None
+        assert int(b.current["id"]) == second
+        held = store.conn.execute(
+            "SELECT reviewer, record_id FROM screening_holds ORDER BY reviewer"
+        ).fetchall()
+        assert held == [(A, first), (B, second)]
+        # B decides 2: A's next record is 3, not the 2 a list read at start had
+        b.press("e")
+        a.press("i")
+        assert a.current is not None
+        assert int(a.current["id"]) == third

@@ -31,7 +31,7 @@ counts are the review's totals, for the owner: they take no viewer.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -319,6 +319,7 @@ def next_record(
     reviewer: str,
     stage: str,
     *,
+    last: Sequence[int] = (),
     lock: AbstractContextManager[object] | None = None,
 ) -> pd.DataFrame:
     """Return the reviewer's next record (one row, none when done) and hold it.
@@ -330,13 +331,20 @@ def next_record(
     reviewers: the record is picked and held under it, so that two reviewers
     asking at once are not both given the last place on a record (and the
     rankings of simultaneous requests are computed one after the other, not
-    competing for the interpreter).
+    competing for the interpreter). Records in ``last`` (a session's skipped
+    records, in the order skipped) come after all the others.
     """
     stage = stage_name(stage)
     screener(protocol, reviewer)
     with lock or nullcontext():
         order = _order(store, protocol, reviewer, stage)
-        order = _held_last(store, protocol, reviewer, stage, order)[:1]
+        order = _held_last(store, protocol, reviewer, stage, order)
+        if last:
+            later = set(last)
+            open_ = set(order)
+            order = [r for r in order if r not in later]
+            order += [r for r in dict.fromkeys(last) if r in open_]
+        order = order[:1]
         if order:
             with store.transaction() as conn:
                 hold(conn, order[0], reviewer, stage)

@@ -40,8 +40,8 @@ from .protocol import Protocol as ReviewProtocol
 from .protocol import load_protocol
 from .screening import (
     Progress,
+    next_record,
     progress,
-    queue,
     record_decision,
     retract_decision,
     stage_name,
@@ -145,7 +145,10 @@ class ScreenSession:
     and a line in mode ``note`` (and in ``reason`` when there are more than
     nine reasons): :attr:`wants_line` says which. Mode ``done`` ends the
     session. Each decision and each undo is written before :meth:`press`
-    returns.
+    returns. After each decision the next record is asked for again
+    (:func:`~metareview.review.screening.next_record`): the ranking learns
+    from the decision just made, and the record shown is held for the
+    reviewer, as in the web app. Skipped records come after the others.
 
     """
 
@@ -156,25 +159,19 @@ class ScreenSession:
         self.protocol = protocol
         self.reviewer = reviewer
         self.stage = stage_name(stage)
-        frame = queue(store, protocol, reviewer, self.stage)
-        self.pending: list[dict[str, Any]] = [
-            {str(k): v for k, v in row.items()} for row in frame.to_dict("records")
-        ]
+        self.skipped: list[int] = []  # this session's skips, in order
+        self.current: dict[str, Any] | None = None  # the record on screen
+        self._advance()
         self.history: list[dict[str, Any]] = []
-        self.mode: Mode = "decide" if self.pending else "done"
+        self.mode: Mode = "decide" if self.current else "done"
         self.note: str | None = None
-        self.message = "" if self.pending else "Nothing left to screen."
+        self.message = "" if self.current else "Nothing left to screen."
         self.decisions = 0
         self.retractions = 0
         self.terms = highlight_terms(protocol)
         self.reasons: tuple[str, ...] = ()
         if self.stage == "full_text":
             self.reasons = tuple(protocol.eligibility.fulltext_reasons)
-
-    @property
-    def current(self) -> dict[str, Any] | None:
-        """The record on screen, or None when none is left."""
-        return self.pending[0] if self.pending else None
 
     @property
     def wants_line(self) -> bool:
@@ -241,8 +238,19 @@ class ScreenSession:
                 f"Pick a reason with 1-{len(self.reasons)}, or Esc / c to go back."
             )
 
+    def _advance(self) -> None:
+        """Show the next record of the queue (None when none is left)."""
+        frame = next_record(
+            self.store, self.protocol, self.reviewer, self.stage, last=self.skipped
+        )
+        rows = frame.to_dict("records")
+        self.current = {str(k): v for k, v in rows[0].items()} if rows else None
+        if self.current is not None and int(self.current["id"]) in self.skipped:
+            self.skipped.remove(int(self.current["id"]))  # its turn came again
+
     def _decide(self, decision: str, reason: str | None = None) -> None:
-        record = self.pending[0]
+        record = self.current
+        assert record is not None  # _on_decide checks it
         try:
             record_decision(
                 self.store,
@@ -258,14 +266,14 @@ class ScreenSession:
             self.mode = "decide"
             self.message = f"Not saved: {exc}"
             return
-        self.pending.pop(0)
         self.history.append(record)
         self.decisions += 1
         self.note = None
         self.mode = "decide"
         why = f" ({reason})" if reason else ""
         self.message = f"Saved: record {record['id']} {decision}{why}."
-        if not self.pending:
+        self._advance()
+        if self.current is None:
             self.message += " All screened: u undoes the last decision, q quits."
 
     def _undo(self) -> None:
@@ -281,15 +289,17 @@ class ScreenSession:
             self.message = f"Not undone: {exc}"
             return
         self.history.pop()
-        self.pending.insert(0, record)
+        self.current = record  # shown again now; the queue has it back
         self.retractions += 1
         self.message = f"Undone: record {record['id']} is to decide again."
 
     def _skip(self) -> None:
-        if len(self.pending) == 1:
+        if self.progress().remaining <= 1:
             self.message = "This is the last record left."
             return
-        self.pending.append(self.pending.pop(0))
+        assert self.current is not None  # _on_decide checks it
+        self.skipped.append(int(self.current["id"]))
+        self._advance()
         self.message = "Skipped: the record comes back after the others."
 
 
