@@ -355,3 +355,22 @@ def test_a_record_shown_to_a_reviewer_is_held_from_the_others(
     # holds tell nothing of decisions: D's progress counts every record
     progress = d.get("/api/screen/ta/next").json()["progress"]
     assert progress == {"done": 0, "total": 2, "remaining": 2}
+
+
+def test_the_dashboard_shows_a_reviewer_their_own_stopping_guide_only(
+    app: Any, records: Any, client_for: Any
+) -> None:
+    a, b = client_for(OWNER), client_for(REVIEWER)
+    assert "Stopping guide" not in b.get("/").text  # no decision yet
+    assert decide(a, 1, "include").status_code == 303
+    assert decide(b, 1, "include").status_code == 303
+    html = b.get("/").text
+    assert "Stopping guide" in html
+    assert "keep screening — P(recall &lt; 95%) = " in html
+    assert html.count("Stopping guide") == 1  # B's own, nobody else's
+    for rid in (2, 3):
+        assert decide(b, rid, "exclude").status_code == 303
+    html = b.get("/").text
+    assert "<strong>you may stop</strong>" in html  # every record screened
+    # the status page and its JSON compute no one's guide (they show none)
+    assert b.get("/api/status").json().get("stopping") is None

@@ -27,7 +27,13 @@ from ._screening_state import (
 from .protocol import Protocol
 from .store import Store
 
-__all__ = ["NO_REASON", "pending_counts", "prisma_counts", "screening_status"]
+__all__ = [
+    "NO_REASON",
+    "pending_counts",
+    "prisma_counts",
+    "reviewer_stopping",
+    "screening_status",
+]
 
 NO_REASON = "Reason not given"  # a full-text exclusion stored without a reason
 
@@ -124,7 +130,9 @@ def pending_counts(store: Store, protocol: Protocol) -> dict[str, dict[str, int]
     return out
 
 
-def screening_status(store: Store, protocol: Protocol) -> dict[str, Any]:
+def screening_status(
+    store: Store, protocol: Protocol, *, stopping: bool = True
+) -> dict[str, Any]:
     """Everything ``metareview status`` shows, as plain JSON-ready values.
 
     Returns
@@ -139,7 +147,9 @@ def screening_status(store: Store, protocol: Protocol) -> dict[str, Any]:
         ``stopping``: per screening reviewer with decisions at title and
         abstract, the stopping guide on their decisions in the order made
         (:func:`metareview.review.priority.stopping_guide`: p-value of "recall
-        below 95%", whether it is safe to stop, records still to screen).
+        below 95%", whether it is safe to stop, records still to screen);
+        empty with ``stopping=False`` (the web app's pages, which do not show
+        one reviewer another's guide, skip computing them).
 
     """
     from .agreement import agreement_table
@@ -159,46 +169,65 @@ def screening_status(store: Store, protocol: Protocol) -> dict[str, Any]:
     return {
         "prisma": _counts(store, *flow),
         "stages": stages,
-        "stopping": _stopping(store, protocol),
+        "stopping": _stopping(store, protocol) if stopping else {},
     }
 
 
 def _stopping(store: Store, protocol: Protocol) -> dict[str, dict[str, Any]]:
     """Return the stopping guide of each screening reviewer at title and abstract."""
+    resolvers = set(protocol.screening.resolved_by)
+    unique = set(unique_ids(store.conn))
+    out: dict[str, dict[str, Any]] = {}
+    for reviewer in (r.name for r in protocol.reviewers if r.name not in resolvers):
+        guide = _guide(store, protocol, reviewer, unique)
+        if guide is not None:
+            out[reviewer] = guide
+    return out
+
+
+def reviewer_stopping(
+    store: Store, protocol: Protocol, reviewer: str
+) -> dict[str, Any] | None:
+    """One reviewer's stopping guide at title and abstract (None before any decision).
+
+    The entry of ``stopping`` in :func:`screening_status` for ``reviewer``; it
+    uses only their own decisions, so it may be shown to them while blinded.
+    """
+    return _guide(store, protocol, reviewer, set(unique_ids(store.conn)))
+
+
+def _guide(
+    store: Store, protocol: Protocol, reviewer: str, unique: set[int]
+) -> dict[str, Any] | None:
     from ._priority_stop import stopping_guide
     from .screening import progress
 
-    out: dict[str, dict[str, Any]] = {}
-    resolvers = set(protocol.screening.resolved_by)
-    unique = set(unique_ids(store.conn))
-    for reviewer in (r.name for r in protocol.reviewers if r.name not in resolvers):
-        current = dict(
-            current_rows(
-                store.conn,
-                "title_abstract",
-                reviewer=reviewer,
-                columns="e.record_id, e.decision",
-            )
+    current = dict(
+        current_rows(
+            store.conn,
+            "title_abstract",
+            reviewer=reviewer,
+            columns="e.record_id, e.decision",
         )
-        if not current:
-            continue
-        rows = store.conn.execute(
-            "SELECT record_id FROM screening_events WHERE stage = 'title_abstract'"
-            " AND reviewer = ? AND kind = 'decision' GROUP BY record_id"
-            " ORDER BY min(id)",
-            (reviewer,),
-        ).fetchall()
-        # decisions on records still screened (not linked as duplicates since)
-        order = [_LABELS[current[r]] for (r,) in rows if r in current and r in unique]
-        total = progress(store, protocol, reviewer, "title_abstract").total
-        guide = stopping_guide(order, total)
-        out[reviewer] = {
-            "screened": guide.n_screened,
-            "records": guide.n_records,
-            "relevant": guide.n_relevant,
-            "pval": plain(guide.pval),
-            "stop": bool(guide.stop),
-            "recall_lb": plain(guide.recall_lb),
-            "n_more": guide.n_more,
-        }
-    return out
+    )
+    if not current:
+        return None
+    rows = store.conn.execute(
+        "SELECT record_id FROM screening_events WHERE stage = 'title_abstract'"
+        " AND reviewer = ? AND kind = 'decision' GROUP BY record_id"
+        " ORDER BY min(id)",
+        (reviewer,),
+    ).fetchall()
+    # decisions on records still screened (not linked as duplicates since)
+    order = [_LABELS[current[r]] for (r,) in rows if r in current and r in unique]
+    total = progress(store, protocol, reviewer, "title_abstract").total
+    guide = stopping_guide(order, total)
+    return {
+        "screened": guide.n_screened,
+        "records": guide.n_records,
+        "relevant": guide.n_relevant,
+        "pval": plain(guide.pval),
+        "stop": bool(guide.stop),
+        "recall_lb": plain(guide.recall_lb),
+        "n_more": guide.n_more,
+    }

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ...review import screening as sc
-from ...review.prisma import screening_status
+from ...review.prisma import reviewer_stopping, screening_status
 from ..auth import accounts
 from ..deps import Viewer, review_of
 from ..render import page
@@ -37,8 +37,11 @@ def dashboard(
                 tasks.append({"stage": stage, "progress": None})
                 continue
             p = sc.progress(store, protocol, user.name, stage)
-            tasks.append({"stage": stage, "progress": p})
-        report = blinded_status(screening_status(store, protocol))
+            guide = None
+            if stage == sc.STAGES[0]:  # the user's own guide: nothing of others
+                guide = reviewer_stopping(store, protocol, user.name)
+            tasks.append({"stage": stage, "progress": p, "stopping": guide})
+        report = blinded_status(screening_status(store, protocol, stopping=False))
         (linked,) = store.conn.execute(
             "SELECT count(*) FROM current_duplicates WHERE duplicate_of IS NOT NULL"
         ).fetchone()

@@ -56,7 +56,9 @@ def blinded_status(report: dict[str, Any]) -> dict[str, Any]:
 def _report(request: Request) -> dict[str, Any]:
     review = review_of(request)
     with review.store() as store:
-        return blinded_status(screening_status(store, review.protocol()))
+        return blinded_status(
+            screening_status(store, review.protocol(), stopping=False)
+        )
 
 
 @router.get("/status")
