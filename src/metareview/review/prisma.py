@@ -16,7 +16,7 @@ from ._screening_blinding import is_unblinded
 from ._screening_events import (
     current_decisions,
     current_rows,
-    unique_ids,
+    duplicate_ids,
 )
 from ._screening_order import _LABELS
 from ._screening_state import (
@@ -176,10 +176,10 @@ def screening_status(
 def _stopping(store: Store, protocol: Protocol) -> dict[str, dict[str, Any]]:
     """Return the stopping guide of each screening reviewer at title and abstract."""
     resolvers = set(protocol.screening.resolved_by)
-    unique = set(unique_ids(store.conn))
+    duplicates = duplicate_ids(store.conn)
     out: dict[str, dict[str, Any]] = {}
     for reviewer in (r.name for r in protocol.reviewers if r.name not in resolvers):
-        guide = _guide(store, protocol, reviewer, unique)
+        guide = _guide(store, protocol, reviewer, duplicates)
         if guide is not None:
             out[reviewer] = guide
     return out
@@ -193,11 +193,11 @@ def reviewer_stopping(
     The entry of ``stopping`` in :func:`screening_status` for ``reviewer``; it
     uses only their own decisions, so it may be shown to them while blinded.
     """
-    return _guide(store, protocol, reviewer, set(unique_ids(store.conn)))
+    return _guide(store, protocol, reviewer, duplicate_ids(store.conn))
 
 
 def _guide(
-    store: Store, protocol: Protocol, reviewer: str, unique: set[int]
+    store: Store, protocol: Protocol, reviewer: str, duplicates: set[int]
 ) -> dict[str, Any] | None:
     from ._priority_stop import stopping_guide
     from .screening import progress
@@ -219,7 +219,9 @@ def _guide(
         (reviewer,),
     ).fetchall()
     # decisions on records still screened (not linked as duplicates since)
-    order = [_LABELS[current[r]] for (r,) in rows if r in current and r in unique]
+    order = [
+        _LABELS[current[r]] for (r,) in rows if r in current and r not in duplicates
+    ]
     total = progress(store, protocol, reviewer, "title_abstract").total
     guide = stopping_guide(order, total)
     return {

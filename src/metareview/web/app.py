@@ -15,7 +15,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._validate import InputError, MetareviewError
 from ..review.project import project_database
-from ..review.protocol import load_protocol
 from .auth import session_user
 from .db import Review
 from .render import page
@@ -91,8 +90,8 @@ def create_app(folder: str | Path, *, max_upload_bytes: int = 50 * 2**20) -> Fas
             "max_upload_bytes must be a positive whole number; "
             f"got {max_upload_bytes!r}"
         )
-    load_protocol(folder)  # a bad protocol fails now, not on the first page
     review = Review(folder=folder, max_upload_bytes=max_upload_bytes)
+    review.protocol()  # read (and kept): a bad protocol fails now, not on a page
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
