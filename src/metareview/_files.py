@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["write_atomic"]
+__all__ = ["relative_path", "write_atomic"]
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -26,3 +26,11 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def relative_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` with ``/`` separators, else ``path`` whole."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

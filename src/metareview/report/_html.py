@@ -10,6 +10,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
+from .._files import relative_path
 from ._model import Document, FigureBlock, Note, Paragraph, TableBlock
 from ._text import cell
 
@@ -26,13 +27,6 @@ def _data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def _rel(path: Path, out: Path) -> str:
-    try:
-        return path.relative_to(out).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def _blocks(doc: Document, out: Path, *, html: bool) -> list[dict[str, Any]]:
     sections = []
     for s in doc.sections:
@@ -46,9 +40,9 @@ def _blocks(doc: Document, out: Path, *, html: bool) -> list[dict[str, Any]]:
                 src = (
                     _data_uri(b.png.read_bytes(), "image/png")
                     if html
-                    else _rel(b.png, out)
+                    else relative_path(b.png, out)
                 )
-                svg = _rel(b.png.with_suffix(".svg"), out)
+                svg = relative_path(b.png.with_suffix(".svg"), out)
                 blocks.append(
                     {"kind": "figure", "caption": b.caption, "src": src, "svg": svg}
                 )

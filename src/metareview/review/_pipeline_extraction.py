@@ -18,8 +18,10 @@ from typing import Any
 
 import pandas as pd
 
+from .._files import relative_path
 from .._validate import InputError
 from ._pipeline_intake import EXTRACTION, ROB, _files, _guard
+from ._screening_events import unique_ids
 from .protocol import Protocol
 from .store import Store
 
@@ -98,7 +100,7 @@ def extraction_state(
             who,
             create_studies=create,
         )
-        files.append((_rel(root, path), who, done.values))
+        files.append((relative_path(path, root), who, done.values))
     if "consensus" in stems:
         path = stems["consensus"]
         if _is_consensus_table(path):
@@ -115,8 +117,8 @@ def extraction_state(
                 path,
                 lambda: _template_consensus(store, protocol, path, create),
             )
-        files.append((_rel(root, path), "consensus", n))
-    records = _unique_records(store) if create else None
+        files.append((relative_path(path, root), "consensus", n))
+    records = unique_ids(store.conn) if create else None
     studies = _study_table(store, protocol, records)
     diff = ex.compare_extraction(store)
     arms: dict[tuple[str, str], pd.DataFrame] = {}
@@ -129,7 +131,7 @@ def extraction_state(
 
                 raise PipelineError(
                     "extraction",
-                    _rel(root, root / EXTRACTION),
+                    relative_path(root / EXTRACTION, root),
                     None,
                     f"{o.id} at {tp!r}: {exc}",
                 ) from exc
@@ -151,7 +153,7 @@ def _template_consensus(
     if create:
         named = [str(c.get("study") or "").strip() for s in sheets for _, c in s.rows]
         register_studies(store, [x for x in named if x])
-        records = _unique_records(store)
+        records = unique_ids(store.conn)
     table = studies(store, protocol, records)
     labels = {
         int(r): str(s) for r, s in zip(table["record_id"], table["study"], strict=True)
@@ -166,23 +168,6 @@ def _template_consensus(
                     record_consensus(store, rid, outcome, arm, tp, name, value, by)
                     n += 1
     return n
-
-
-def _rel(root: Path, path: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def _unique_records(store: Store) -> list[int]:
-    return [
-        int(r)
-        for (r,) in store.conn.execute(
-            "SELECT r.id FROM records AS r LEFT JOIN current_duplicates AS d"
-            " ON d.record_id = r.id WHERE d.duplicate_of IS NULL ORDER BY r.id"
-        )
-    ]
 
 
 def _study_table(store: Store, protocol: Protocol, records: Any) -> pd.DataFrame:
@@ -229,7 +214,7 @@ def rob_state(
             who,
             tool="rob2",
         )
-        files.append((_rel(root, f), who))
+        files.append((relative_path(f, root), who))
     cons = root / ROB / "consensus.csv"
     if cons.exists():
         _guard(
@@ -237,7 +222,7 @@ def rob_state(
             cons,
             lambda: rob.import_rob_consensus(store, cons, "rob2", by=owner(protocol)),
         )
-        files.append((_rel(root, cons), "consensus"))
+        files.append((relative_path(cons, root), "consensus"))
     table = rob.appraisals(store, "rob2")
     if table.empty:
         return None, None, files

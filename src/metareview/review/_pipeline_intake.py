@@ -81,7 +81,6 @@ def run_intake_stage(root: Path, protocol: Protocol, run: Run) -> Intake:
     """Run the stages import → dedup → screening → extraction → risk of bias."""
     from .intake import dedup_project
 
-    open_store(root / DATABASE).close()  # creates and migrates review.db
     (root / SEARCHES).mkdir(exist_ok=True)
     run("import", lambda: import_searches(root), _import_note)
     with open_store(root / DATABASE) as store:
@@ -187,7 +186,7 @@ def screening_state(root: Path, store: Store, protocol: Protocol) -> Any:
     screened = store.conn.execute("SELECT 1 FROM screening_events LIMIT 1")
     if screened.fetchone() is None:
         return None
-    return screening_status(store, protocol)
+    return screening_status(store, protocol, stopping=False)  # the report has none
 
 
 def _status_note(status: Any) -> str:

@@ -309,17 +309,14 @@ def simulate_screening(
     n = y.size
     n_rel = int(y.sum())
     order = list(prior)
-    pool = np.setdiff1d(np.arange(n), prior)
     times: list[float] = []
     stop_at, p_stop = n, 1.0
     r_found = int(y[prior].sum())
-    while pool.size:
+    while len(order) < n:
         t0 = time.perf_counter()
         train = np.asarray(order, dtype=np.int64)
-        s = ranker.scores(train, y[train], pool)
+        ranked, _ = ranker.order(train, y[train], rng=gen)
         times.append(time.perf_counter() - t0)
-        perm = gen.permutation(pool.size)
-        ranked = pool[perm[np.argsort(-s[perm], kind="stable")]]
         if r_found == n_rel and stop_at < n:
             order.extend(ranked.tolist())
             break
@@ -332,7 +329,6 @@ def simulate_screening(
                 p = _min_p(d, n, _r_h0(r_found, tau), None)[0]
                 if p < a:
                     stop_at, p_stop = len(order), p
-        pool = np.setdiff1d(pool, take)
     idx = np.asarray(order, dtype=np.int64)
     inc = y[idx]
     return SimulationResult(
