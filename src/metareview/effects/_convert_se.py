@@ -29,9 +29,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import stats
 
 from .._validate import InputError, choice, fraction
+from ..stats.inference import crit
 from ._checks import positive, require
 from ._convert_base import (
     HANDBOOK,
@@ -63,14 +64,6 @@ class ConvertedSE(Converted):
     statistic: FloatArray
     """The z or t value the SE was derived from (or implies)."""
     method: str
-
-
-def _quantile(level: float, df: FloatArray | None) -> FloatArray:
-    """Two-sided critical value: normal, or t where ``df`` is given."""
-    q = (1 + level) / 2
-    if df is None:
-        return np.asarray(special.ndtri(q))
-    return np.asarray(stats.t.ppf(q, df))
 
 
 def sd_from_se(se: object, n: object, *, n2: object = None) -> ConvertedSD:
@@ -173,7 +166,7 @@ def sd_from_ci(
         require("upper", hi, hi >= lo, ">= lower")
     sample_size("n", n1_)
     if n2 is None:
-        q = _quantile(level, n1_ - 1 if dist == "t" else None)
+        q = crit(level, n1_ - 1 if dist == "t" else None)
         return ConvertedSD(
             sd=ro(np.sqrt(n1_) * (hi - lo) / (2 * q)),
             method=(
@@ -184,7 +177,7 @@ def sd_from_ci(
         )
     n2_ = values[3]
     sample_size("n2", n2_)
-    q = _quantile(level, n1_ + n2_ - 2 if dist == "t" else None)
+    q = crit(level, n1_ + n2_ - 2 if dist == "t" else None)
     se = (hi - lo) / (2 * q)
     return ConvertedSD(
         sd=ro(se / np.sqrt(1 / n1_ + 1 / n2_)),
@@ -339,7 +332,7 @@ def se_from_ci(
     if log:
         positive("lower", lo)
         lo, hi = np.log(lo), np.log(hi)
-    q = _quantile(level, dof)
+    q = crit(level, dof)
     scale = "log " if log else ""
     return ConvertedSE(
         estimate=ro((lo + hi) / 2),

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .._validate import InputTypeError, choice
+from ..review._grade_sof import capital
 from ..review.gapmap import ALL, ALL_LABEL, CERTAINTY_SYMBOLS, GapMap
 from ._draw import canvas, fit, ink, measure
 from ._style import (
@@ -165,7 +166,7 @@ def _layout(gm: GapMap) -> _Layout:
     )
     labels_of = dict(zip(gm.constructs, gm.construct_labels, strict=True))
     headers = [
-        fit(_capital(labels_of[c]), cell_w - 0.06, SMALL, max_lines=3)
+        fit(capital(labels_of[c]), cell_w - 0.06, SMALL, max_lines=3)
         for c, _ in gm.columns
     ]
     x_grid = MARGIN + label_w + 0.1
@@ -341,7 +342,7 @@ def _key(
 
     Without ``ax`` nothing is drawn: the key is only measured.
     """
-    title = f"{_capital(value)} per cell:"
+    title = f"{capital(value)} per cell:"
     if ax is not None:
         ax.text(x, y + size / 2, title, va="center", size=SMALL, weight="bold")
     x += measure(title, SMALL, "bold") + 0.08
@@ -374,10 +375,6 @@ def _legend_lines(records: Sequence[Row], width: float) -> list[str]:
         symbols = ", ".join(f"{s} {w}" for w, s in CERTAINTY_SYMBOLS.items())
         notes.append(f"Certainty of the pooled effect (GRADE): {symbols}.")
     if any(np.isfinite(float(r["estimate"])) and not r["certainty"] for r in records):
-        notes.append(f"{_capital(POOLED)}: pooled effect, certainty not rated.")
+        notes.append(f"{capital(POOLED)}: pooled effect, certainty not rated.")
     lines = [wrap(n, 0.95 * width, SMALL) for n in notes]  # 5% for hinting
     return "\n".join(lines).split("\n")
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..stats._format import RATIO_MEASURES
+
 MINUS = "\N{MINUS SIGN}"
 
 MEASURE_NAMES = {
@@ -120,7 +122,7 @@ def heterogeneity(res: Any) -> str:
 
 def transform(measure: str) -> Any:
     """``numpy.exp`` for ratio measures, else the identity."""
-    return np.exp if measure in ("OR", "RR", "PETO", "ROM") else (lambda x: x)
+    return np.exp if measure in RATIO_MEASURES else (lambda x: x)
 
 
 _HANDBOOK = re.compile(r"Cochrane Handbook [^)]*")

@@ -24,6 +24,7 @@ import numpy as np
 from .._validate import InputError, MetareviewError, ModelWarning
 from ..effects import convert
 from ._extraction_fields import RATIO_MEASURES
+from .protocol import BINARY_MEASURES
 
 Fields = dict[str, str]
 
@@ -229,7 +230,7 @@ def effect_from_comparison(
         raise where.error(f"arm {treat.name!r}: {exc}") from None
     what = (
         "events and n"
-        if measure in ("OR", "RR", "RD", "PETO")
+        if measure in BINARY_MEASURES
         else "n with mean and SD (or SE, CI, median with IQR or range, change)"
     )
     raise where.error(

@@ -14,6 +14,7 @@ import numpy as np
 from scipy.stats import norm
 
 from .._validate import InputError, MetareviewError
+from .protocol import BINARY_MEASURES
 
 if TYPE_CHECKING:
     from ..stats.results import RMAResult
@@ -33,7 +34,7 @@ __all__ = [
 
 #: Measures pooled on the log scale, and those of a binary outcome.
 RATIO = frozenset({"OR", "RR", "PETO", "ROM", "IRR", "HR"})
-BINARY = frozenset({"OR", "RR", "RD", "PETO"})
+BINARY = frozenset(BINARY_MEASURES)
 
 ALPHA, POWER = 0.05, 0.80  # one adequately powered trial (GRADE guidelines 6)
 RRR_DEFAULT = 0.25  # relative risk reduction of the OIS for binary outcomes

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._validate import InputError, InputTypeError, choice, fraction
-from ._grade_rules import BINARY, RATIO, mid_bounds, show
+from ._grade_rules import _SMD, BINARY, RATIO, mid_bounds, show
 from ._grade_types import Certainty
 
 if TYPE_CHECKING:
@@ -191,7 +191,7 @@ def _continuous(row: SofInput) -> str:
     res, m = row.res, row.res.measure
     est, lb, ub = float(res.beta[0]), float(res.ci_lb[0]), float(res.ci_ub[0])
     text = _interval(f"{m} {_higher(est)}", lb, ub)
-    if m not in {"SMD", "SMDH", "SMD1", "SMD1H"}:
+    if m not in _SMD:
         return text
     text += f"; {_cohen(est)} (0.2 small, 0.5 moderate, 0.8 large)"
     if row.sd is not None:
@@ -205,10 +205,16 @@ def _continuous(row: SofInput) -> str:
     return text
 
 
-def _lower_first(text: str) -> str:
+def lower_first(text: str) -> str:
+    """Lower the first letter (Telephone care), not of an acronym (SMS)."""
     if len(text) > 1 and text[1].isupper():
         return text
     return text[:1].lower() + text[1:]
+
+
+def capital(text: str) -> str:
+    """Capitalise the first letter only."""
+    return text[:1].upper() + text[1:]
 
 
 def statement(
@@ -216,7 +222,7 @@ def statement(
 ) -> str:
     """Word the effect in plain language (Santesso et al. 2020, Table 2)."""
     choice("level", level, ("high", "moderate", "low", "very low"))
-    y = _lower_first(outcome)
+    y = lower_first(outcome)
     if level == "very low":
         return f"The evidence is very uncertain about the effect of {intervention} " + (
             f"on {y}."

@@ -27,6 +27,7 @@ from ._gapmap_axes import (
     merge_results,
     read_studies,
 )
+from ._grade_sof import capital, lower_first
 from .protocol import Protocol
 
 __all__ = ["ALL", "CERTAINTY_SYMBOLS", "CONSTRUCT_LABELS", "GapMap", "gap_map"]
@@ -103,7 +104,7 @@ class GapMap:
         text = self.table.set_index(["intervention", "construct", "timepoint"])["text"]
         data = [[text[(i, c, t)] for c, t in pairs] for i in rows]
         columns = pd.MultiIndex.from_tuples(
-            [(_capital(labels[c]), t) for c, t in pairs],
+            [(capital(labels[c]), t) for c, t in pairs],
             names=["construct", "timepoint"],
         )
         return pd.DataFrame(
@@ -307,7 +308,7 @@ class _Words:
 
     def category(self, i: str) -> str:
         k = self.axes.interventions.index(i)
-        return _lower_first(self.axes.intervention_labels[k])
+        return lower_first(self.axes.intervention_labels[k])
 
     def times(self, c: str) -> list[str]:
         return [t for cc, t in self.axes.pairs if cc == c]
@@ -320,7 +321,7 @@ class _Words:
     def where(self, c: str, t: str) -> str:
         """Name a cell: Intentions (2 weeks) (the time only if there are several)."""
         several = len(self.times(c)) > 1 and t
-        return _capital(_construct_label(c)) + (f" ({t})" if several else "")
+        return capital(_construct_label(c)) + (f" ({t})" if several else "")
 
     def nobody(self, c: str, t: str, i: str | None) -> str:
         of = f" of {self.category(i)}" if i is not None else ""
@@ -391,17 +392,6 @@ def _studies(n: int) -> str:
 
 def _construct_label(construct: str) -> str:
     return CONSTRUCT_LABELS.get(construct, construct.replace("_", " "))
-
-
-def _lower_first(text: str) -> str:
-    """Lower the first letter (Telephone care), not of an acronym (SMS)."""
-    if len(text) > 1 and text[1].isupper():
-        return text
-    return text[:1].lower() + text[1:]
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _join(items: Sequence[str], word: str) -> str:
