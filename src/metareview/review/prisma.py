@@ -131,7 +131,7 @@ def pending_counts(store: Store, protocol: Protocol) -> dict[str, dict[str, int]
 
 
 def screening_status(
-    store: Store, protocol: Protocol, *, stopping: bool = True
+    store: Store, protocol: Protocol, *, stopping: bool = True, agreement: bool = True
 ) -> dict[str, Any]:
     """Everything ``metareview status`` shows, as plain JSON-ready values.
 
@@ -149,7 +149,9 @@ def screening_status(
         (:func:`metareview.review.priority.stopping_guide`: p-value of "recall
         below 95%", whether it is safe to stop, records still to screen);
         empty with ``stopping=False`` (the web app's pages, which do not show
-        one reviewer another's guide, skip computing them).
+        one reviewer another's guide, skip computing them). ``agreement=False``
+        leaves the agreement tables out (None) for a page that does not show
+        them.
 
     """
     from .agreement import agreement_table
@@ -162,7 +164,7 @@ def screening_status(
         entry: dict[str, Any] = {"unblinded": unblinded}
         entry |= {k: int((status == k).sum()) for k in STATUSES}
         entry["agreement"] = None
-        if unblinded:
+        if unblinded and agreement:
             table = agreement_table(current_decisions(store.conn, stage))
             entry["agreement"] = json_rows(table)
         stages[stage] = entry

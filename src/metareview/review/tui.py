@@ -35,18 +35,17 @@ from rich.text import Text
 
 from .._validate import MetareviewError
 from ._tui_keys import EOF, ESCAPE, KeyList, KeySource, TerminalKeys
-from .project import project_database
 from .protocol import Protocol as ReviewProtocol
-from .protocol import load_protocol
 from .screening import (
     Progress,
     next_record,
+    open_review,
     progress,
     record_decision,
     retract_decision,
     stage_name,
 )
-from .store import Store, open_store
+from .store import Store
 from .terms import criteria_terms, highlight_terms, term_pattern
 
 __all__ = [
@@ -122,7 +121,11 @@ class ScreenSummary:
     retractions: int
     done: int
     total: int
-    remaining: int
+
+    @property
+    def remaining(self) -> int:
+        """Records still to screen."""
+        return self.total - self.done
 
 
 class ScreenSession:
@@ -462,17 +465,12 @@ def screen(
         Decisions and undos of this session, and the progress after it.
 
     """
-    folder = Path(folder)
-    protocol = load_protocol(folder)
-    db = project_database(folder)
     console = console if console is not None else Console()
-    with open_store(db) as store:
+    with open_review(folder) as (store, protocol):
         session = ScreenSession(store, protocol, reviewer, stage)
         run_session(session, keys if keys is not None else TerminalKeys(), console)
         p = session.progress()
-    summary = ScreenSummary(
-        session.decisions, session.retractions, p.done, p.total, p.remaining
-    )
+    summary = ScreenSummary(session.decisions, session.retractions, p.done, p.total)
     console.print(
         Text(
             f"{summary.decisions} decision(s) saved this session; "

@@ -32,6 +32,7 @@ from .routes import (
     screening,
     status,
 )
+from .runner import AnalysisRun
 from .security import BodyLimit, Forbidden, NotLoggedIn, SecurityHeaders
 
 __all__ = ["create_app"]
@@ -106,6 +107,8 @@ def create_app(folder: str | Path, *, max_upload_bytes: int = 50 * 2**20) -> Fas
         lifespan=lifespan,
     )
     app.state.review = review
+    app.state.analysis = AnalysisRun()  # the background analysis, one at a time
+    app.state.dedup = dedup.LastRun()  # the last deduplication's pairs to decide
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (
         auth,

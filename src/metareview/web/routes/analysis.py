@@ -29,12 +29,8 @@ MEDIA = {
 
 
 def analysis_run(request: Request) -> AnalysisRun:
-    """Return the app's analysis run (created on first use)."""
-    state = request.app.state
-    run: AnalysisRun | None = getattr(state, "analysis", None)
-    if run is None:
-        run = AnalysisRun()
-        state.analysis = run
+    """Return the app's analysis run (made with the app)."""
+    run: AnalysisRun = request.app.state.analysis
     return run
 
 

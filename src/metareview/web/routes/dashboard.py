@@ -41,7 +41,8 @@ def dashboard(
             if stage == sc.STAGES[0]:  # the user's own guide: nothing of others
                 guide = reviewer_stopping(store, protocol, user.name)
             tasks.append({"stage": stage, "progress": p, "stopping": guide})
-        report = blinded_status(screening_status(store, protocol, stopping=False))
+        status = screening_status(store, protocol, stopping=False, agreement=False)
+        report = blinded_status(status)
         (linked,) = store.conn.execute(
             "SELECT count(*) FROM current_duplicates WHERE duplicate_of IS NOT NULL"
         ).fetchone()

@@ -28,7 +28,7 @@ router = APIRouter()
 SHOWN = ("title", "authors", "year", "journal", "volume", "pages", "doi", "database")
 
 
-class _LastRun:
+class LastRun:
     """The last deduplication's summary and the pairs skipped since."""
 
     def __init__(self) -> None:
@@ -37,11 +37,8 @@ class _LastRun:
         self.lock = threading.Lock()
 
 
-def _last(request: Request) -> _LastRun:
-    state = request.app.state
-    if not hasattr(state, "dedup"):
-        state.dedup = _LastRun()
-    last: _LastRun = state.dedup
+def _last(request: Request) -> LastRun:
+    last: LastRun = request.app.state.dedup
     return last
 
 

@@ -75,7 +75,7 @@ def rob_list(request: Request, user: Viewer) -> Response:
     review = review_of(request)
     protocol = review.protocol()
     with review.store() as store:
-        _may_extract(store, protocol, user)
+        _may_extract(store)
         labels = _labels(store, protocol)
         table = rob.appraisals(store, TOOL, reviewer=user.name)
     overall = {
@@ -199,7 +199,7 @@ def rob_form(request: Request, user: Viewer, record_id: int) -> Response:
     review = review_of(request)
     protocol = review.protocol()
     with review.store() as store:
-        _may_extract(store, protocol, user)
+        _may_extract(store)
         label = _study(store, protocol, record_id)
         values, support = _mine(store, user.name, record_id)
     tool = rob.load_tool(TOOL)
@@ -229,7 +229,7 @@ async def rob_save(request: Request, user: Actor, record_id: int) -> Response:
         if str(form.get(f"s_{key}", "")).strip()
     }
     with review.store() as store:
-        _may_extract(store, protocol, user)
+        _may_extract(store)
         label = _study(store, protocol, record_id)
         try:
             retry(
