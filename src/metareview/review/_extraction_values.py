@@ -143,7 +143,7 @@ def _judge(
     return "disagreement", None
 
 
-def _walk(store: Store) -> list[Walked]:
+def walk_values(store: Store) -> list[Walked]:
     """Every key: (key, status, value, reviewers, their values, decided_by)."""
     keyed: dict[Key, dict[str, str | None]] = {}
     agreed: dict[Key, str | None] = {}
@@ -190,9 +190,14 @@ def compare_extraction(store: Store) -> pd.DataFrame:
         ``note`` are not compared.
 
     """
+    return diff_frame(store, walk_values(store))
+
+
+def diff_frame(store: Store, walked: list[Walked]) -> pd.DataFrame:
+    """:func:`compare_extraction` from :func:`walk_values`'s output."""
     rows = []
     names: set[str] = set()
-    for key, status, value, team, values, by in _walk(store):
+    for key, status, value, team, values, by in walked:
         if status == "consensus":
             judged, _ = _judge(key, values, team) if team else ("single", None)
             if judged != "disagreement":
@@ -231,6 +236,11 @@ def consensus_values(store: Store) -> pd.DataFrame:
         consensus are left out: :func:`compare_extraction` lists them.
 
     """
+    return consensus_frame(store, walk_values(store))
+
+
+def consensus_frame(store: Store, walked: list[Walked]) -> pd.DataFrame:
+    """:func:`consensus_values` from :func:`walk_values`'s output."""
     rows = [
         {
             **dict(zip(KEY, key, strict=True)),
@@ -239,7 +249,7 @@ def consensus_values(store: Store) -> pd.DataFrame:
             "reviewers": ", ".join(team),
             "decided_by": by or None,
         }
-        for key, status, value, team, _, by in _walk(store)
+        for key, status, value, team, _, by in walked
         if status != "disagreement" and value is not None
     ]
     cols = [*KEY, "value", "status", "reviewers", "decided_by"]

@@ -41,11 +41,14 @@ from ._extraction_register import register_studies
 from ._extraction_template import template_frames, write_csv, write_xlsx
 from ._extraction_values import (
     compare_extraction,
+    consensus_frame,
     consensus_values,
     current_rows,
+    diff_frame,
     import_consensus,
     record_consensus,
     study_labels,
+    walk_values,
     write_values,
 )
 from .protocol import BINARY_MEASURES, Protocol
@@ -297,8 +300,9 @@ def arm_data(
         multi_arm=protocol.extraction.multi_arm,
         icc=protocol.extraction.icc,
     )
-    _check_resolved(store, outcome_id, timepoint)
-    values = consensus_values(store)
+    walked = walk_values(store)  # every stored value, read once for both uses
+    _check_resolved(diff_frame(store, walked), outcome_id, timepoint)
+    values = consensus_frame(store, walked)
     mine = values[
         (values["outcome_id"] == outcome_id) & (values["timepoint"] == timepoint)
     ]
@@ -341,8 +345,7 @@ def _characteristic(values: pd.DataFrame, record_id: int, field: str) -> str:
     return str(hit["value"].iloc[0]) if len(hit) else ""
 
 
-def _check_resolved(store: Store, outcome_id: str, timepoint: str) -> None:
-    diff = compare_extraction(store)
+def _check_resolved(diff: pd.DataFrame, outcome_id: str, timepoint: str) -> None:
     diff = diff.loc[~diff["resolved"].to_numpy(dtype=bool)]
     ids = set(
         diff.loc[
