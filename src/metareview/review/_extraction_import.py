@@ -123,6 +123,10 @@ class Checker:
     protocol: Protocol
     studies: dict[int, str]  # record_id -> label
     problems: list[str] = field(default_factory=list)
+    records: dict[str, int] = field(init=False)  # label -> record_id
+
+    def __post_init__(self) -> None:
+        self.records = {label: rid for rid, label in self.studies.items()}
 
     def add(self, sheet: Sheet, row: int | None, column: str, message: str) -> None:
         where = f"{sheet.file}, sheet {sheet.name}"
@@ -200,11 +204,10 @@ def _blank(value: object) -> bool:
 
 
 def _study(sheet: Sheet, row: int, cells: Cells, checker: Checker) -> int | None:
-    labels = {v: k for k, v in checker.studies.items()}
     rid, label = cells.get("record_id"), cells.get("study")
     if _blank(rid):
-        if not _blank(label) and str(label).strip() in labels:
-            return labels[str(label).strip()]
+        if not _blank(label) and str(label).strip() in checker.records:
+            return checker.records[str(label).strip()]
         checker.add(
             sheet,
             row,

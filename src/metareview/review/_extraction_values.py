@@ -25,6 +25,7 @@ from ._extraction_fields import (
     DECIDED_BY,
     FIELDS,
     FREE_TEXT,
+    cell_text,
     clean_value,
     field_kind,
     same_value,
@@ -315,21 +316,12 @@ def record_consensus(
             f"field must be an outcome column ({', '.join(FIELDS)}); got {field!r}"
         )
     try:
-        text = clean_value(FIELDS[field], value) if outcome_id else _text(value)
+        text = clean_value(FIELDS[field], value) if outcome_id else cell_text(value)
     except ValueError as exc:
         raise InputError(f"value of {field}: {exc}") from None
-    row = store.conn.execute("SELECT 1 FROM records WHERE id = ?", (int(record_id),))
-    if row.fetchone() is None:
-        raise InputError(f"record_id {record_id} is not a record of this review")
+    store.require_record(int(record_id))
     key = (int(record_id), CONSENSUS, outcome_id, arm, timepoint)
     write_values(store, [(*key, field, text), (*key, DECIDED_BY + field, by.strip())])
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    text = " ".join(str(value).split())
-    return text or None
 
 
 def write_values(

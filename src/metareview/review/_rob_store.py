@@ -60,11 +60,7 @@ def outcome_key(value: object) -> str:
 def check_record(store: Store, record_id: object) -> None:
     if isinstance(record_id, bool) or not isinstance(record_id, int):
         raise InputTypeError(f"record_id must be an integer; got {record_id!r}")
-    found = store.conn.execute(
-        "SELECT 1 FROM records WHERE id = ?", (record_id,)
-    ).fetchone()
-    if found is None:
-        raise InputError(f"record_id {record_id} is not a record of {store.path}")
+    store.require_record(record_id)
 
 
 def answers_by_domain(

@@ -202,6 +202,14 @@ class Store:
         finally:
             self._depth = 0
 
+    def require_record(self, record_id: int) -> None:
+        """Raise :class:`InputError` unless ``record_id`` is a record of the review."""
+        found = self.conn.execute(
+            "SELECT 1 FROM records WHERE id = ?", (int(record_id),)
+        ).fetchone()
+        if found is None:
+            raise InputError(f"record_id {record_id} is not a record of this review")
+
     def has_file(self, sha256: str) -> bool:
         """Whether a file with this SHA-256 digest was imported before."""
         row = self.conn.execute(
