@@ -1,11 +1,14 @@
-"""Writing files whole: a reader sees the old file or the new one, never half."""
+"""Files: written whole (a reader sees the old file or the new one), CSV read."""
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
-__all__ = ["relative_path", "write_atomic"]
+from ._validate import ImportFormatError
+
+__all__ = ["read_csv", "relative_path", "write_atomic"]
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -34,3 +37,18 @@ def relative_path(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    """Read a UTF-8 CSV file (a byte-order mark is allowed) into rows of cells.
+
+    Raises :class:`~metareview._validate.ImportFormatError` naming the file when
+    it cannot be read or is not UTF-8 CSV.
+    """
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            return list(csv.reader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ImportFormatError(
+            f"{path}: cannot be read as UTF-8 CSV ({exc})"
+        ) from None

@@ -7,11 +7,11 @@ and the column. Blank rows, and outcome rows with no values, are skipped.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 from zipfile import BadZipFile
 
+from .._files import read_csv
 from .._validate import ImportFormatError, InputError
 from ._extraction_fields import (
     CONTROL,
@@ -65,13 +65,7 @@ def read_sheets(path: Path) -> list[Sheet]:
 
 
 def _read_csv(path: Path) -> Sheet:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            table = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ImportFormatError(
-            f"{path}: cannot be read as UTF-8 CSV ({exc})"
-        ) from None
+    table = read_csv(path)
     if not table:
         raise ImportFormatError(f"{path}: the file is empty")
     header = [h.strip() for h in table[0]]

@@ -12,13 +12,13 @@ whose value names who decided it. It overrides the reviewers' values.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from .._files import read_csv
 from .._validate import InputError
 from ._extraction_fields import (
     CONSENSUS,
@@ -30,6 +30,7 @@ from ._extraction_fields import (
     field_kind,
     same_value,
 )
+from ._extraction_import import raise_problems
 from ._screening_events import unique_ids
 from .store import Store
 
@@ -368,11 +369,8 @@ def import_consensus(
 
     """
     path = Path(path)
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            rows = list(csv.DictReader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: cannot be read as UTF-8 CSV ({exc})") from None
+    header, *body = read_csv(path) or [[]]
+    rows = [dict(zip(header, row, strict=False)) for row in body if row]
     problems = []
     with store.transaction():
         ids = _study_ids(store, rows, create_studies)
@@ -396,8 +394,7 @@ def import_consensus(
                 )  # fmt: skip
             except InputError as exc:
                 problems.append(f"{path}, line {line}: {exc}")
-        if problems:
-            raise InputError("\n".join(["no consensus recorded:", *problems[:25]]))
+        raise_problems("consensus", problems)
     return len(rows)
 
 

@@ -15,11 +15,11 @@ nothing, each problem naming the file and the line(s).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._files import read_csv
 from .._validate import InputError
 from ._dedup_normalise import normalise_doi
 from ._extraction_import import raise_problems
@@ -215,11 +215,7 @@ def _where(finder: _StudyFinder, rid: int, outcome: str, group: Group) -> str:
 
 
 def _read(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            table = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: cannot be read as UTF-8 CSV ({exc})") from None
+    table = read_csv(path)
     if not table:
         raise InputError(f"{path}: the file is empty")
     header = [ALIASES.get(h.strip(), h.strip()) for h in table[0]]
