@@ -17,9 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..plots._forest_text import num as figure_num
 from ..stats._format import RATIO_MEASURES
-
-MINUS = "\N{MINUS SIGN}"
 
 MEASURE_NAMES = {
     "OR": "odds ratio",
@@ -57,12 +56,7 @@ def num(x: Any, digits: int = 2) -> str:
         v = float(x)
     except (TypeError, ValueError):
         return str(x)
-    if not math.isfinite(v):
-        return "NA"
-    text = f"{v:.{digits}f}"
-    if text.startswith("-"):
-        text = MINUS + text[1:] if float(text) != 0 else text[1:]
-    return text
+    return figure_num(v, digits)
 
 
 def pval(p: float) -> str:

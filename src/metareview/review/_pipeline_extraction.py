@@ -50,11 +50,7 @@ def reviewer_of(stem: str, protocol: Protocol) -> str:
         if re.sub(r"[\s_\-]+", " ", r.name).strip().lower() == key:
             return r.name
     m = re.fullmatch(r"(?:reviewer|extractor|appraiser) ?([a-z])", key)
-    workers = [
-        r.name
-        for r in protocol.reviewers
-        if r.name not in protocol.screening.resolved_by
-    ]
+    workers = protocol.screeners
     if m and ord(m.group(1)) - ord("a") < len(workers):
         return workers[ord(m.group(1)) - ord("a")]
     names = ", ".join(r.name for r in protocol.reviewers)
@@ -62,11 +58,6 @@ def reviewer_of(stem: str, protocol: Protocol) -> str:
         f"cannot tell whose file {stem!r} is: name it after a reviewer ({names}) or "
         "reviewer_a, reviewer_b..."
     )
-
-
-def owner(protocol: Protocol) -> str:
-    """Return the review's owner (who records a consensus when a file does not say)."""
-    return next(r.name for r in protocol.reviewers if r.role == "owner")
 
 
 def _is_consensus_table(path: Path) -> bool:
@@ -108,7 +99,7 @@ def extraction_state(
                 "extraction",
                 path,
                 lambda: ex.import_consensus(
-                    store, path, by=owner(protocol), create_studies=create
+                    store, path, by=protocol.owner, create_studies=create
                 ),
             )
         else:
@@ -159,7 +150,7 @@ def _template_consensus(
         int(r): str(s) for r, s in zip(table["record_id"], table["study"], strict=True)
     }
     values = check_sheets(sheets, Checker(protocol, labels))
-    by = owner(protocol)
+    by = protocol.owner
     n = 0
     with store.transaction():
         for (rid, outcome, arm, tp), fields in values.items():
@@ -220,7 +211,7 @@ def rob_state(
         _guard(
             "risk of bias",
             cons,
-            lambda: rob.import_rob_consensus(store, cons, "rob2", by=owner(protocol)),
+            lambda: rob.import_rob_consensus(store, cons, "rob2", by=protocol.owner),
         )
         files.append((relative_path(cons, root), "consensus"))
     table = rob.appraisals(store, "rob2")

@@ -177,10 +177,9 @@ def screening_status(
 
 def _stopping(store: Store, protocol: Protocol) -> dict[str, dict[str, Any]]:
     """Return the stopping guide of each screening reviewer at title and abstract."""
-    resolvers = set(protocol.screening.resolved_by)
     duplicates = duplicate_ids(store.conn)
     out: dict[str, dict[str, Any]] = {}
-    for reviewer in (r.name for r in protocol.reviewers if r.name not in resolvers):
+    for reviewer in protocol.screeners:
         guide = _guide(store, protocol, reviewer, duplicates)
         if guide is not None:
             out[reviewer] = guide

@@ -314,6 +314,17 @@ class Protocol(_Model):
     analysis: Analysis = Analysis()
     extraction: Extraction = Extraction()
 
+    @property
+    def owner(self) -> str:
+        """The first owner among the reviewers (the validation requires one)."""
+        return next(r.name for r in self.reviewers if r.role == "owner")
+
+    @property
+    def screeners(self) -> list[str]:
+        """The reviewers who screen: all but those who only resolve conflicts."""
+        resolvers = set(self.screening.resolved_by)
+        return [r.name for r in self.reviewers if r.name not in resolvers]
+
 
 Loc = tuple[str | int, ...]
 

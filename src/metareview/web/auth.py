@@ -306,7 +306,7 @@ def setup_invitation(review: Review) -> str | None:
     Returns None when accounts exist already (the owner invites the others).
     """
     protocol = review.protocol()
-    owner = next(r.name for r in protocol.reviewers if r.role == "owner")
+    owner = protocol.owner
     with review.store() as store:
         (n,) = store.conn.execute("SELECT count(*) FROM accounts").fetchone()
         if n:
