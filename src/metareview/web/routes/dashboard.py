@@ -12,7 +12,7 @@ from ...review.prisma import reviewer_stopping, screening_status
 from ..auth import accounts
 from ..deps import Viewer, review_of
 from ..render import page
-from .people import assigned
+from .screening import FULL_TEXT_LOCKED, screen_block
 from .status import blinded_status
 
 router = APIRouter()
@@ -26,15 +26,14 @@ def dashboard(
     """Show the user's tasks, progress per stage, and the review's state."""
     review = review_of(request)
     protocol = review.protocol()
-    screens = user.name not in protocol.screening.resolved_by
     tasks: list[dict[str, Any]] = []
     with review.store() as store:
         counts = store.counts()
         for stage in sc.STAGES:
-            if not (screens and assigned(store, user.name, stage)):
-                continue
-            if stage == sc.STAGES[1] and not sc.is_unblinded(store, sc.STAGES[0]):
+            why = screen_block(store, protocol, user, stage)
+            if why == FULL_TEXT_LOCKED:
                 tasks.append({"stage": stage, "progress": None})
+            if why is not None:
                 continue
             p = sc.progress(store, protocol, user.name, stage)
             guide = None

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from ..._json import plain
 from ..._validate import MetareviewError
 from ...review.intake import DedupSummary, decide_pair, dedup_project
+from ...review.store import Store
 from ..deps import OwnerActor, OwnerViewer, review_of
 from ..render import flash, page
 
@@ -42,6 +43,17 @@ def _last(request: Request) -> LastRun:
     return last
 
 
+def _shown(store: Store, ids: set[int]) -> pd.DataFrame:
+    """Return the fields shown side by side (:data:`SHOWN`) of records ``ids``."""
+    marks = ", ".join("?" * len(ids))
+    return pd.read_sql_query(
+        f"SELECT id, {', '.join(SHOWN)} FROM records WHERE id IN ({marks})",
+        store.conn,
+        params=[int(i) for i in ids],
+        index_col="id",
+    )
+
+
 @router.get("/dedup")
 def dedup(
     request: Request,
@@ -58,7 +70,10 @@ def dedup(
                 "SELECT record_id FROM current_duplicates WHERE method = 'manual'"
             )
         }
-        records = store.records() if last.summary is not None else pd.DataFrame()
+        records = pd.DataFrame()
+        if last.summary is not None:
+            uncertain = last.summary.uncertain
+            records = _shown(store, {*uncertain["i"], *uncertain["j"]})
         (n_records,) = store.conn.execute("SELECT count(*) FROM records").fetchone()
     if last.summary is not None:
         for row in last.summary.uncertain.to_dict("records"):

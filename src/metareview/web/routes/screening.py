@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from ..._json import json_rows
 from ..._validate import InputError
 from ...review import screening as sc
+from ...review._screening_events import current_rows
 from ...review.protocol import Protocol
 from ...review.store import Store
 from ...review.terms import highlight_terms, term_pattern
@@ -46,24 +47,35 @@ FULL_TEXT_LOCKED = (
 )
 
 
-def may_screen(store: Store, protocol: Protocol, user: User, stage: str) -> None:
-    """Raise :class:`Forbidden` unless ``user`` screens at ``stage`` now.
+def screen_block(
+    store: Store, protocol: Protocol, user: User, stage: str
+) -> str | None:
+    """Why ``user`` may not screen at ``stage`` now, or None when they may.
 
     Resolvers do not screen; once the owner assigns a stage, only those
-    assigned screen it; full text opens when title and abstract is unblinded.
+    assigned screen it; full text opens when title and abstract is unblinded
+    (:data:`FULL_TEXT_LOCKED`).
     """
     if user.name in protocol.screening.resolved_by:
-        raise Forbidden(
+        return (
             f"{user.name} resolves conflicts (screening.resolved_by in review.toml) "
             "and does not screen"
         )
     if not assigned(store, user.name, stage):
-        raise Forbidden(
+        return (
             f"{user.name} is not assigned to {STAGE_LABELS[stage].lower()} "
             "screening; the review's owner assigns stages on the People page"
         )
     if stage == sc.STAGES[1] and not sc.is_unblinded(store, sc.STAGES[0]):
-        raise Forbidden(FULL_TEXT_LOCKED)
+        return FULL_TEXT_LOCKED
+    return None
+
+
+def may_screen(store: Store, protocol: Protocol, user: User, stage: str) -> None:
+    """Raise :class:`Forbidden` unless ``user`` screens at ``stage`` now."""
+    why = screen_block(store, protocol, user, stage)
+    if why is not None:
+        raise Forbidden(why)
 
 
 def _patterns(protocol: Protocol) -> tuple[re.Pattern[str] | None, ...]:
@@ -83,22 +95,16 @@ def _next_record(
 
 def _last_decision(store: Store, user: User, stage: str) -> dict[str, Any] | None:
     """Return the user's latest current decision at the stage (for undo)."""
-    mine = sc.my_decisions(store, user.name, stage)
-    if mine.empty:
+    rows = current_rows(
+        store.conn, stage, reviewer=user.name, columns="e.id, e.record_id, e.decision"
+    )
+    if not rows:
         return None
-    current = set(mine["record_id"].astype(int))
-    for (rid,) in store.conn.execute(
-        "SELECT record_id FROM screening_events WHERE reviewer = ? AND stage = ?"
-        " AND kind = 'decision' ORDER BY id DESC LIMIT 50",
-        (user.name, stage),
-    ):
-        if int(rid) in current:
-            row = mine[mine["record_id"] == rid].iloc[0]
-            title = store.conn.execute(
-                "SELECT title FROM records WHERE id = ?", (int(rid),)
-            ).fetchone()[0]
-            return {"record_id": int(rid), "decision": row["decision"], "title": title}
-    return None
+    _, rid, decision = max(rows)  # the decision made last, of those standing
+    (title,) = store.conn.execute(
+        "SELECT title FROM records WHERE id = ?", (int(rid),)
+    ).fetchone()
+    return {"record_id": int(rid), "decision": decision, "title": title}
 
 
 @router.get("/screen/{slug}")
