@@ -13,6 +13,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from .._validate import InputError, InputTypeError, choice
+from ..review._rob_tool import norm as _norm
 from ._rob_tools import (
     JUDGEMENT_ALIASES,
     JUDGEMENT_LABELS,
@@ -35,10 +36,6 @@ class RobTable:
     cells: tuple[tuple[str, ...], ...]  # [study][column]
     judgements: tuple[str, ...]  # allowed by the tool, least concern first
     weight_column: str | None  # a column named "weight", if the table has one
-
-
-def _norm(text: object) -> str:
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", str(text).lower()).split())
 
 
 def tool_key(tool: object) -> str:
