@@ -597,13 +597,13 @@ def grade(
                 raise InputError(
                     "recording needs --outcome, --domain, --rating and --by"
                 )
-            known = {o.id: o for o in protocol.outcomes}
-            if outcome not in known:
+            chosen = protocol.outcome(outcome)
+            if chosen is None:
                 raise InputError(
                     f"--outcome {outcome!r} is not an outcome of review.toml; "
-                    f"outcomes are: {', '.join(known)}"
+                    f"outcomes are: {', '.join(o.id for o in protocol.outcomes)}"
                 )
-            times = known[outcome].timepoints
+            times = chosen.timepoints
             if timepoint is None and len(times) == 1:
                 timepoint = times[0]
             if timepoint is None:

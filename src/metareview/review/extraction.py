@@ -284,7 +284,7 @@ def arm_data(
     ``metareview.review._extraction_arms`` and ``_extraction_build``.
 
     """
-    outcome = next((o for o in protocol.outcomes if o.id == outcome_id), None)
+    outcome = protocol.outcome(outcome_id)
     if outcome is None:
         ids = ", ".join(repr(o.id) for o in protocol.outcomes)
         raise InputError(f"outcome_id must be one of {ids}; got {outcome_id!r}")

@@ -314,6 +314,10 @@ class Protocol(_Model):
     analysis: Analysis = Analysis()
     extraction: Extraction = Extraction()
 
+    def outcome(self, outcome_id: str) -> Outcome | None:
+        """Return the outcome with id ``outcome_id``, or None."""
+        return next((o for o in self.outcomes if o.id == outcome_id), None)
+
     @property
     def owner(self) -> str:
         """The first owner among the reviewers (the validation requires one)."""

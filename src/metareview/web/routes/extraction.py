@@ -332,7 +332,7 @@ class PreviewIn(BaseModel):
 def api_preview(request: Request, user: Actor, body: PreviewIn) -> Response:
     """Return the arm's values as the analysis will take them (converted)."""
     protocol = review_of(request).protocol()
-    outcome = next((o for o in protocol.outcomes if o.id == body.outcome), None)
+    outcome = protocol.outcome(body.outcome)
     if outcome is None:
         return JSONResponse({"error": f"no outcome {body.outcome!r}"}, 400)
     return JSONResponse(preview(outcome.type == "binary", body.arm, body.fields))
