@@ -275,10 +275,9 @@ def api_decide(request: Request, user: Actor, slug: str, body: DecisionIn) -> Re
 
 
 def _visible(
-    review: Review, user: User, stage: str, record_id: int | None
+    store: Store, protocol: Protocol, user: User, stage: str, record_id: int | None
 ) -> list[dict[str, Any]]:
-    with review.store() as store:
-        frame = sc.visible_decisions(store, review.protocol(), stage, user.name)
+    frame = sc.visible_decisions(store, protocol, stage, user.name)
     if record_id is not None:
         frame = frame[frame["record_id"] == record_id]
     return json_rows(frame)
@@ -296,7 +295,7 @@ def api_decisions(
     review = review_of(request)
     with review.store() as store:
         blinded = not sc.is_unblinded(store, stage)
-    rows = _visible(review, user, stage, record_id)
+        rows = _visible(store, review.protocol(), user, stage, record_id)
     return JSONResponse({"stage": stage, "blinded": blinded, "decisions": rows})
 
 
@@ -304,8 +303,10 @@ def api_decisions(
 def api_record_decisions(request: Request, user: Viewer, record_id: int) -> Response:
     """Return a record's decisions at both stages, as far as the user may see."""
     review = review_of(request)
-    out = {
-        STAGE_SLUGS[stage]: _visible(review, user, stage, record_id)
-        for stage in sc.STAGES
-    }
+    protocol = review.protocol()
+    with review.store() as store:
+        out = {
+            STAGE_SLUGS[stage]: _visible(store, protocol, user, stage, record_id)
+            for stage in sc.STAGES
+        }
     return JSONResponse({"record_id": record_id, "decisions": out})
