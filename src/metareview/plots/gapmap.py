@@ -125,7 +125,7 @@ def gapmap(gm: GapMap, *, value: str = "studies") -> Figure:
     cells = {(r["intervention"], r["construct"], r["timepoint"]): r for r in records}
     classes = _classes(int(gm.table[value].astype(float).fillna(0.0).max()))
     with style():
-        layout = _layout(gm)
+        layout = _layout(gm, records)
         key_h = 0.16
         width = max(layout.width, _key(None, MARGIN, 0.0, key_h, classes, value))
         legend = _legend_lines(records, width - 2 * MARGIN)
@@ -151,13 +151,13 @@ def gapmap(gm: GapMap, *, value: str = "studies") -> Figure:
     return fig
 
 
-def _layout(gm: GapMap) -> _Layout:
+def _layout(gm: GapMap, records: list[Row]) -> _Layout:
     lh, slh = line_height(FONT_SIZE), line_height(SMALL)
     names = [*gm.intervention_labels, ALL_LABEL]
     labels = [fit(n, LABEL_MAX, FONT_SIZE, max_lines=3) for n in names]
     label_w = max(measure("Intervention", FONT_SIZE, "bold"), *map(measure, labels))
     label_w = max(label_w, measure(ALL_LABEL, FONT_SIZE, "bold"))
-    notes = [_annotation(r) for r in gm.table.to_dict("records")]  # type: ignore[arg-type]  # e.g. "12 (1,300)"
+    notes = [_annotation(r) for r in records]  # e.g. "12 (1,300)"
     words = [w for c in gm.construct_labels for w in c.split()]
     cell_w = max(
         CELL_MIN,

@@ -231,7 +231,7 @@ def _problems(s: Statement, row: dict[str, Any]) -> list[str]:
     row["se_implied"] = se if math.isfinite(se) else _NAN
     sym = symmetric(est, lb, ub, f)
     if not sym:
-        out.append(_asymmetry_message(s, est, lb, ub, z))
+        out.append(_asymmetry_message(s, est, lb, ub, f, z))
     point, lo, hi = implied_p(est, lb, ub, f, z, symmetric=sym)
     row["p_implied"], row["p_implied_range"] = point, (lo, hi)
     if s.p is not None and s.p_op is not None and not p_agrees(s.p_op, s.p, lo, hi):
@@ -240,10 +240,14 @@ def _problems(s: Statement, row: dict[str, Any]) -> list[str]:
 
 
 def _asymmetry_message(
-    s: Statement, est: Number, lb: Number, ub: Number, z: float
+    s: Statement,
+    est: Number,
+    lb: Number,
+    ub: Number,
+    f: Callable[[float], float],
+    z: float,
 ) -> str:
     name = s.measure
-    f: Callable[[float], float] = log if s.ratio_scale else identity
     # a ratio's limit printed as 0.00 is at most half a unit: "at least" below
     low = lb.value if math.isfinite(f(lb.value)) else lb.hi
     below, above = _pair(f(est.value) - f(low), f(ub.value) - f(est.value))
