@@ -155,17 +155,25 @@ def form_rows(
     return rows
 
 
+#: The row number of the form's first outcome row, as in a template sheet
+#: (row 1 is the header).
+FIRST_ROW = 2
+
+
 @dataclass
 class FormChecker(Checker):
     """A :class:`Checker` that also keeps each problem's row and column."""
 
     at: dict[tuple[int | None, str], str] = field(default_factory=dict)
+    loose: list[str] = field(default_factory=list)  # problems of no row
 
     def add(self, sheet: Sheet, row: int | None, column: str, message: str) -> None:
         """Keep the problem for the field it is about, and in the list."""
         key = (row if sheet.name == OUTCOMES_SHEET else 0, column)
         self.at.setdefault(key, message)
         super().add(sheet, row, column, message)
+        if row is None:
+            self.loose.append(self.problems[-1])
 
 
 Values = dict[tuple[int, str, str, str], dict[str, str | None]]
@@ -181,7 +189,8 @@ def read_form(
 
     Returns the values to store (a row left blank clears its values), the
     checker (``problems`` empty when every value passed; ``at`` maps
-    ``(row index + 2, column)`` to a message, row 0 being the characteristics)
+    ``(row index + FIRST_ROW, column)`` to a message, row 0 being the
+    characteristics)
     and what was posted, by row, to show again when there are problems.
     """
     specs = characteristic_specs(protocol)
@@ -210,7 +219,7 @@ def read_form(
         posted[str(i)] = values
         if not any(v.strip() for v in values.values()):
             blank.append((str(row["outcome"]), str(row["timepoint"]), str(row["arm"])))
-        outcome_rows.append((i + 2, row))
+        outcome_rows.append((i + FIRST_ROW, row))
         i += 1
     sheet = Sheet(
         file=FORM,

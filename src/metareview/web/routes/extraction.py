@@ -37,7 +37,9 @@ from ..db import retry
 from ..deps import Actor, OwnerActor, OwnerViewer, Viewer, review_of
 from ..extract_forms import (
     ALWAYS,
+    FIRST_ROW,
     FORMS,
+    FormChecker,
     FormRow,
     form_rows,
     preview,
@@ -171,8 +173,7 @@ def _form_page(
     label: str,
     mine: dict[tuple[str, str, str], dict[str, str]],
     *,
-    problems: list[str] | None = None,
-    at: dict[tuple[int | None, str], str] | None = None,
+    checker: FormChecker | None = None,
     status_code: int = 200,
     more: tuple[str, ...] = (),
 ) -> Response:
@@ -198,25 +199,22 @@ def _form_page(
         },
         always=ALWAYS,
         cluster=CLUSTER_FIELDS,
-        problems=_described(problems or [], at or {}, rows, protocol),
-        at=at or {},
+        problems=_described(checker, rows, protocol) if checker else [],
+        at=checker.at if checker else {},
         error="The form was not saved: correct the values marked below."
-        if problems
+        if checker and checker.problems
         else None,
     )
 
 
 def _described(
-    problems: list[str],
-    at: dict[tuple[int | None, str], str],
-    rows: list[FormRow],
-    protocol: Protocol,
+    checker: FormChecker, rows: list[FormRow], protocol: Protocol
 ) -> list[str]:
     """Return the problems as a reader of the form names the fields."""
     labels = {s.name: s.description for s in characteristic_specs(protocol)}
-    by_row = {r.index + 2: r for r in rows}
+    by_row = {r.index + FIRST_ROW: r for r in rows}
     out = []
-    for (row, column), message in at.items():
+    for (row, column), message in checker.at.items():
         if row == 0:
             out.append(f"{labels.get(column, column)}: {message}")
         elif row in by_row:
@@ -224,7 +222,7 @@ def _described(
             where = f"{r.outcome_name}, {r.timepoint}, arm {r.arm}"
             out.append(f"{where}: {column} {message}")
     placed = len(out)
-    return out + [p for p in problems if ", row " not in p][: max(0, 25 - placed)]
+    return out + checker.loose[: max(0, 25 - placed)]
 
 
 def _groups(rows: list[FormRow]) -> list[tuple[FormRow, list[list[FormRow]]]]:
@@ -270,8 +268,7 @@ async def extract_save(request: Request, user: Actor, record_id: int) -> Respons
                 record_id,
                 label,
                 shown,
-                problems=checker.problems,
-                at=checker.at,
+                checker=checker,
                 status_code=400,
             )
         rows = _changes(store, user.name, values)
