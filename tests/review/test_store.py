@@ -194,3 +194,33 @@ def test_readers_see_committed_data_while_a_writer_waits(tmp_path: Path) -> None
             add(writer, records(2))
             assert reader.counts()["records"] == 0  # WAL: readers are not blocked
         assert reader.counts()["records"] == 2
+
+
+def test_a_transaction_tries_again_while_another_writer_holds_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from metareview.review import store as store_module
+
+    monkeypatch.setattr(store_module, "BEGIN_WAIT_S", 0.05)
+    other = open_store(tmp_path, check_same_thread=False)  # used by the timer
+    with open_store(tmp_path) as store, other:
+        store.conn.execute("PRAGMA busy_timeout = 10")  # give up waiting at once
+        other.conn.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+        release = threading.Timer(0.08, lambda: other.conn.execute("COMMIT"))
+        release.start()
+        with store.transaction() as conn:  # the first attempts fail, a later one not
+            conn.execute(
+                "INSERT INTO batches (path, sha256, database, format, encoding,"
+                " n_records) VALUES ('a.ris', ?, 'PubMed', 'ris', 'utf-8', 0)",
+                ("0" * 64,),
+            )
+        release.join()
+        assert store.conn.execute("SELECT count(*) FROM batches").fetchone() == (1,)
+        # a lock held for longer than all the attempts: the error comes through
+        other.conn.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            with store.transaction():
+                pass
+        other.conn.execute("COMMIT")

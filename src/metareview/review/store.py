@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +52,8 @@ RECORD_FIELDS = (
 )
 
 BUSY_TIMEOUT_MS = 5000  # writers wait this long for a lock before failing
+BEGIN_ATTEMPTS = 4  # a transaction still finding the database locked tries again
+BEGIN_WAIT_S = 0.05  # first wait between attempts; doubled each time
 
 
 class StoreError(InputError):
@@ -109,6 +112,14 @@ def open_store(path: str | Path, *, check_same_thread: bool = True) -> Store:
         conn.close()
         raise
     return store
+
+
+def is_locked(exc: BaseException) -> bool:
+    """Whether an SQLite error says the database is locked or busy."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in text or "busy" in text
+    )
 
 
 class Store:
@@ -190,7 +201,7 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._begin()
         self._depth = 1
         try:
             yield self.conn
@@ -209,6 +220,24 @@ class Store:
         ).fetchone()
         if found is None:
             raise InputError(f"record_id {record_id} is not a record of this review")
+
+    def _begin(self) -> None:
+        """Take the write lock (``BEGIN IMMEDIATE``), trying again while locked.
+
+        In WAL mode a write finds the database locked only here, when it takes
+        the lock: after the busy timeout, wait and try again a few times, so no
+        caller needs its own retry.
+        """
+        wait = BEGIN_WAIT_S
+        for attempt in range(BEGIN_ATTEMPTS):
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if attempt == BEGIN_ATTEMPTS - 1 or not is_locked(exc):
+                    raise
+            time.sleep(wait)
+            wait *= 2
 
     def has_file(self, sha256: str) -> bool:
         """Whether a file with this SHA-256 digest was imported before."""

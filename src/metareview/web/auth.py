@@ -31,7 +31,7 @@ from fastapi import Request
 from .._validate import InputError
 from ..review.protocol import Protocol
 from ..review.store import Store
-from .db import Review, retry
+from .db import Review
 
 __all__ = [
     "SESSION_COOKIE",
@@ -189,8 +189,8 @@ def login(review: Review, name: str, password: str) -> str:
         ATTEMPTS.clear(name)
         if HASHER.check_needs_rehash(row[1]):
             new = HASHER.hash(password)
-            retry(lambda: _set_password(store, int(row[0]), new))
-        return retry(lambda: _new_session(store, int(row[0])))
+            _set_password(store, int(row[0]), new)
+        return _new_session(store, int(row[0]))
 
 
 def _set_password(store: Store, account_id: int, password_hash: str) -> None:
@@ -203,14 +203,8 @@ def _set_password(store: Store, account_id: int, password_hash: str) -> None:
 
 def end_session(review: Review, user: User) -> None:
     """Log out: delete the session row (the cookie is worthless afterwards)."""
-
-    def work() -> None:
-        with review.store() as store, store.transaction() as conn:
-            conn.execute(
-                "DELETE FROM web_sessions WHERE token_hash = ?", (user.session,)
-            )
-
-    retry(work)
+    with review.store() as store, store.transaction() as conn:
+        conn.execute("DELETE FROM web_sessions WHERE token_hash = ?", (user.session,))
 
 
 def create_invitation(store: Store, protocol: Protocol, name: str, by: str) -> str:
@@ -267,37 +261,32 @@ def accept_invitation(
     digest = HASHER.hash(password)
     protocol = review.protocol()
 
-    def work() -> tuple[str, str]:
-        with review.store() as store:
-            with store.transaction() as conn:
-                name = invitation_name(store, token)
-                if name is None or role_of(protocol, name) is None:
-                    raise AuthError(
-                        "this invitation link is not valid: it was used, it "
-                        "expired, or it was mistyped; ask the review's owner "
-                        "for a new one"
-                    )
-                role = role_of(protocol, name)
-                conn.execute(
-                    "UPDATE invitations SET used_at = ? WHERE token_hash = ?",
-                    (_stamp(), token_hash(token)),
+    with review.store() as store:
+        with store.transaction() as conn:
+            name = invitation_name(store, token)
+            if name is None or role_of(protocol, name) is None:
+                raise AuthError(
+                    "this invitation link is not valid: it was used, it "
+                    "expired, or it was mistyped; ask the review's owner "
+                    "for a new one"
                 )
-                conn.execute(
-                    "INSERT INTO accounts (name, password_hash, role) VALUES (?, ?, ?)"
-                    " ON CONFLICT (name) DO UPDATE SET password_hash ="
-                    " excluded.password_hash, role = excluded.role, disabled = 0",
-                    (name, digest, role),
-                )
-                (account_id,) = conn.execute(
-                    "SELECT id FROM accounts WHERE name = ?", (name,)
-                ).fetchone()
-                conn.execute(
-                    "DELETE FROM web_sessions WHERE account_id = ?", (account_id,)
-                )
-                session = _new_session(store, int(account_id))
-            return name, session
-
-    return retry(work)
+            role = role_of(protocol, name)
+            conn.execute(
+                "UPDATE invitations SET used_at = ? WHERE token_hash = ?",
+                (_stamp(), token_hash(token)),
+            )
+            conn.execute(
+                "INSERT INTO accounts (name, password_hash, role) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET password_hash ="
+                " excluded.password_hash, role = excluded.role, disabled = 0",
+                (name, digest, role),
+            )
+            (account_id,) = conn.execute(
+                "SELECT id FROM accounts WHERE name = ?", (name,)
+            ).fetchone()
+            conn.execute("DELETE FROM web_sessions WHERE account_id = ?", (account_id,))
+            session = _new_session(store, int(account_id))
+        return name, session
 
 
 def setup_invitation(review: Review) -> str | None:

@@ -7,8 +7,10 @@ closing one (closing the last connection also checkpoints the WAL). The
 connection is in autocommit mode and each write is its own short transaction
 (``BEGIN IMMEDIATE`` ... ``COMMIT``), so a borrowed connection sees every
 commit made before it; one given back inside a transaction is rolled back. A
-write that still finds the database locked after the busy timeout is retried a
-few times. The protocol is read again only when ``review.toml`` changes.
+write that still finds the database locked after the busy timeout is tried
+again by :meth:`Store.transaction <metareview.review.store.Store.transaction>`,
+and opening a connection here. The protocol is read again only when
+``review.toml`` changes.
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ from typing import TypeVar
 
 from ..review.project import DATABASE, PROTOCOL
 from ..review.protocol import Protocol, load_protocol
-from ..review.store import Store, open_store
+from ..review.store import Store, is_locked, open_store
 
 T = TypeVar("T")
 
-RETRIES = 4  # attempts of a write that finds the database locked
+RETRIES = 4  # attempts to open the database while it is locked
 RETRY_WAIT_S = 0.05  # first wait between attempts; doubled each time
 POOL_SIZE = 8  # idle connections kept; more are opened under load, then closed
 
@@ -86,14 +88,6 @@ class Review:
             idle, self._idle = self._idle, []
         for store in idle:
             store.close()
-
-
-def is_locked(exc: BaseException) -> bool:
-    """Whether an SQLite error says the database is locked or busy."""
-    text = str(exc).lower()
-    return isinstance(exc, sqlite3.OperationalError) and (
-        "locked" in text or "busy" in text
-    )
 
 
 def retry(work: Callable[[], T]) -> T:

@@ -16,7 +16,6 @@ from ..._validate import InputError
 from ...review import screening as sc
 from ...review.protocol import Protocol
 from ..auth import User
-from ..db import retry
 from ..deps import Actor, OwnerActor, Viewer, review_of
 from ..render import STAGE_LABELS, flash, page
 from ..security import Forbidden
@@ -80,7 +79,7 @@ def unblind(request: Request, user: OwnerActor, slug: str) -> Response:
     stage = stage_of(slug)
     review = review_of(request)
     with review.store() as store:
-        retry(lambda: sc.unblind(store, review.protocol(), stage, user.name))
+        sc.unblind(store, review.protocol(), stage, user.name)
     flash(user, f"{STAGE_LABELS[stage]} screening is unblinded.")
     return RedirectResponse(f"/conflicts/{slug}", status_code=303)
 
@@ -118,18 +117,16 @@ def resolve(
                         f"{user.name} did not screen record {record_id}; only its "
                         "reviewers record a consensus"
                     )
-            retry(
-                lambda: sc.resolve(
-                    store,
-                    protocol,
-                    record_id,
-                    stage,
-                    decision,
-                    by=user.name,
-                    reason=reason or None,
-                    note=note or None,
-                    consensus=as_consensus,
-                )
+            sc.resolve(
+                store,
+                protocol,
+                record_id,
+                stage,
+                decision,
+                by=user.name,
+                reason=reason or None,
+                note=note or None,
+                consensus=as_consensus,
             )
         flash(user, f"Record {record_id}: {decision} (resolved).")
     except InputError as exc:

@@ -33,7 +33,6 @@ from ...review.extraction import _changes
 from ...review.protocol import Protocol
 from ...review.store import Store
 from ..auth import User
-from ..db import retry
 from ..deps import Actor, OwnerActor, OwnerViewer, Viewer, review_of
 from ..extract_forms import (
     ALWAYS,
@@ -148,17 +147,15 @@ def extract_consensus(
     review = review_of(request)
     try:
         with review.store() as store:
-            retry(
-                lambda: ex.record_consensus(
-                    store,
-                    record_id,
-                    outcome_id,
-                    arm,
-                    timepoint,
-                    field,
-                    value,
-                    user.name,
-                )
+            ex.record_consensus(
+                store,
+                record_id,
+                outcome_id,
+                arm,
+                timepoint,
+                field,
+                value,
+                user.name,
             )
         flash(user, f"Consensus recorded: {field} = {value or '(missing)'}.")
     except InputError as exc:
@@ -272,7 +269,7 @@ async def extract_save(request: Request, user: Actor, record_id: int) -> Respons
                 status_code=400,
             )
         rows = _changes(store, user.name, values)
-        retry(lambda: write_values(store, rows))
+        write_values(store, rows)
     lonely = _one_arm(values)
     note = (
         "; but the analysis needs an intervention and a control arm at "

@@ -17,7 +17,6 @@ from fastapi.responses import RedirectResponse, Response
 from ..._validate import InputError
 from ...review.store import Store
 from ..auth import AuthError, User, accounts, create_invitation
-from ..db import retry
 from ..deps import OwnerActor, OwnerViewer, review_of
 from ..render import flash, page
 
@@ -107,9 +106,7 @@ def invite(
     review = review_of(request)
     try:
         with review.store() as store:
-            token = retry(
-                lambda: create_invitation(store, review.protocol(), name, user.name)
-            )
+            token = create_invitation(store, review.protocol(), name, user.name)
     except AuthError as exc:
         return _people_page(request, user, status_code=400, error=str(exc))
     link = str(request.url_for("invitation_form", token=token))
@@ -138,15 +135,12 @@ def assign(
         return _people_page(request, user, status_code=400, error=str(exc))
     on = active == "1"
 
-    def work() -> None:
-        with review.store() as store, store.transaction() as conn:
-            conn.execute(
-                "INSERT INTO stage_assignments (reviewer, stage, active, assigned_by)"
-                " VALUES (?, ?, ?, ?)",
-                (reviewer, stage, int(on), user.name),
-            )
-
-    retry(work)
+    with review.store() as store, store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO stage_assignments (reviewer, stage, active, assigned_by)"
+            " VALUES (?, ?, ?, ?)",
+            (reviewer, stage, int(on), user.name),
+        )
     verb = "now works on" if on else "no longer works on"
     flash(user, f"{reviewer} {verb} {ASSIGNABLE[stage].lower()}.")
     return RedirectResponse("/people", status_code=303)
@@ -167,21 +161,15 @@ def account(
         )
     on = active == "1"
 
-    def work() -> int:
-        with review.store() as store, store.transaction() as conn:
-            row = conn.execute(
-                "SELECT id FROM accounts WHERE name = ?", (name,)
-            ).fetchone()
-            if row is None:
-                return 0
+    with review.store() as store, store.transaction() as conn:
+        row = conn.execute("SELECT id FROM accounts WHERE name = ?", (name,)).fetchone()
+        if row is not None:
             conn.execute(
                 "UPDATE accounts SET disabled = ? WHERE id = ?", (int(not on), row[0])
             )
             if not on:
                 conn.execute("DELETE FROM web_sessions WHERE account_id = ?", (row[0],))
-            return 1
-
-    if not retry(work):
+    if row is None:
         return _people_page(
             request, user, status_code=400, error=f"{name!r} has no account"
         )

@@ -21,7 +21,6 @@ from ..._validate import InputError
 from ...review import rob
 from ...review._rob_store import current_rows
 from ...review._rob_tool import OVERALL, RobTool
-from ..db import retry
 from ..deps import Actor, OwnerActor, OwnerViewer, Viewer, review_of
 from ..render import flash, page
 from .extraction import _labels, _may_extract, _study
@@ -140,11 +139,7 @@ async def rob_consensus(request: Request, user: OwnerActor) -> Response:
                 f"of record {record_id} has none); nothing was recorded"
             )
         with review.store() as store:
-            retry(
-                lambda: rob.record_consensus(
-                    store, int(record_id), tool, given, by=user.name
-                )
-            )
+            rob.record_consensus(store, int(record_id), tool, given, by=user.name)
         flash(user, f"Risk-of-bias consensus recorded for record {record_id}.")
     except InputError as exc:
         flash(user, str(exc), "error")
@@ -232,16 +227,14 @@ async def rob_save(request: Request, user: Actor, record_id: int) -> Response:
         _may_extract(store)
         label = _study(store, protocol, record_id)
         try:
-            retry(
-                lambda: rob.record_appraisal(
-                    store,
-                    record_id,
-                    user.name,
-                    tool,
-                    answers=answers,
-                    judgements=overrides,
-                    support=support,
-                )
+            rob.record_appraisal(
+                store,
+                record_id,
+                user.name,
+                tool,
+                answers=answers,
+                judgements=overrides,
+                support=support,
             )
         except InputError as exc:
             return _form(

@@ -22,7 +22,7 @@ from ...review.protocol import Protocol
 from ...review.store import Store
 from ...review.terms import highlight_terms, term_pattern
 from ..auth import User
-from ..db import Review, retry
+from ..db import Review
 from ..deps import Actor, Viewer, review_of
 from ..render import STAGE_LABELS, STAGE_SLUGS, flash, highlight, page
 from ..security import Forbidden
@@ -87,9 +87,7 @@ def _next_record(
     review: Review, store: Store, protocol: Protocol, user: User, stage: str
 ) -> dict[str, Any] | None:
     """Return the user's next record, held for them (see ``sc.next_record``)."""
-    q = retry(
-        lambda: sc.next_record(store, protocol, user.name, stage, lock=review.picking)
-    )
+    q = sc.next_record(store, protocol, user.name, stage, lock=review.picking)
     return json_rows(q)[0] if len(q) else None
 
 
@@ -152,17 +150,15 @@ def _decide(
     protocol = review.protocol()
     with review.store() as store:
         may_screen(store, protocol, user, stage)
-        event = retry(
-            lambda: sc.record_decision(
-                store,
-                protocol,
-                record_id,
-                user.name,
-                stage,
-                decision,
-                reason=reason or None,
-                note=note or None,
-            )
+        event = sc.record_decision(
+            store,
+            protocol,
+            record_id,
+            user.name,
+            stage,
+            decision,
+            reason=reason or None,
+            note=note or None,
         )
         return event, sc.progress(store, protocol, user.name, stage)
 
@@ -201,11 +197,7 @@ def undo(
     try:
         with review.store() as store:
             may_screen(store, protocol, user, stage)
-            retry(
-                lambda: sc.retract_decision(
-                    store, protocol, record_id, user.name, stage
-                )
-            )
+            sc.retract_decision(store, protocol, record_id, user.name, stage)
         flash(user, f"Decision on record {record_id} undone; screen it again.")
     except InputError as exc:
         flash(user, str(exc), "error")
